@@ -2,12 +2,67 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 import click
 
 from cogs import __version__
+from cogs.problems import CogsError, Problem, Severity
+
+
+def _report(problems: list[Problem], as_json: bool) -> None:
+    if as_json:
+        return
+    for problem in problems:
+        colour = {"error": "red", "warning": "yellow", "info": "cyan"}[str(problem.severity)]
+        click.secho(str(problem), fg=colour, err=True)
 
 
 @click.group()
 @click.version_option(__version__, prog_name="cogs")
 def main() -> None:
     """Publish dataset families of official statistics as linked open data."""
+
+
+@main.command()
+@click.argument("families", default="families", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--out", default="out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to build into (replaced only when the build succeeds).")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary and problems as JSON.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
+def build(families: Path, out: Path, strict: bool, as_json: bool, quiet: bool) -> None:
+    """Build FAMILIES (default families/) into CSVW, RDF Data Cube, a catalogue and a site."""
+    from cogs.build import build as run, summary
+
+    show = not (quiet or as_json) and sys.stderr.isatty()
+    try:
+        if show:
+            from rich.progress import Progress
+
+            with Progress(transient=True) as bar:
+                task = bar.add_task("building", total=None)
+
+                def progress(message: str, done: int, total: int) -> None:
+                    bar.update(task, description=message, completed=done, total=total)
+
+                result = run(families, out, strict=strict, progress=progress)
+        else:
+            result = run(families, out, strict=strict)
+    except CogsError as exc:
+        if as_json:
+            click.echo(json.dumps({"ok": False, "problems": [p.as_dict() for p in exc.problems]}, indent=2))
+        _report(exc.problems, as_json)
+        failing = sum(p.severity is Severity.ERROR for p in exc.problems)
+        if not as_json:
+            click.secho(f"build failed: {failing} error(s); {out} was left as it was", fg="red", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps({"ok": True, **summary(result)}, indent=2))
+        return
+    _report(result.problems, as_json)
+    info = summary(result)
+    click.echo(f"built {info['datasets']} datasets in {info['families']} families "
+               f"({info['observations']:,} observations) into {out} in {info['seconds']:.1f}s")

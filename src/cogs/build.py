@@ -1,0 +1,277 @@
+"""`cogs build`: gather every family, check and model every dataset, then write `out/` in one go.
+
+Nothing is written until every dataset has been read and checked; the output is assembled in a
+staging folder beside `out/` and swapped in at the end, so a failed build leaves the previous
+output as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+
+import isal.igzip as igzip
+import polars as pl
+
+from cogs import csvw, graphs, observations
+from cogs.codelists import generated
+from cogs.config import FamilyConfig, ProjectConfig, load_project
+from cogs.cube import Prepared, Scope, prepare, resolve_definitions
+from cogs.model import CodeList, CodeListKind, Dataset, Family
+from cogs.problems import CogsError, Problem, Severity, errors
+from cogs.table import LINE
+from cogs.uris import Minter
+
+DUMP = "cogs.nq.gz"
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class BuildResult:
+    out: Path
+    families: list[Family]
+    problems: list[Problem]
+    seconds: float
+    observations: int = 0
+    graphs: list[dict[str, object]] = field(default_factory=list)
+
+
+def _quiet(message: str, done: int, total: int) -> None:
+    return None
+
+
+def build(root: Path, out: Path, *, strict: bool = False, progress: Progress = _quiet) -> BuildResult:
+    """Build every family under `root` into `out`. Raises CogsError, leaving `out` untouched, on errors."""
+    started = time.perf_counter()
+    project = load_project(root)
+    minter = Minter(project.site.base_uri)
+    families, prepared, problems = _prepare_all(project, minter, progress)
+    if errors(problems) or (strict and any(p.severity is Severity.WARNING for p in problems)):
+        raise CogsError(problems)
+    staging = out.parent / f".{out.name}.building-{os.getpid()}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    try:
+        result = _write(project, minter, families, prepared, staging, progress)
+        result.problems = problems
+        _swap(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    result.out = out
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _prepare_all(project: ProjectConfig, minter: Minter,
+                 progress: Progress) -> tuple[list[Family], dict[str, list[Prepared]], list[Problem]]:
+    problems: list[Problem] = []
+    families: list[Family] = []
+    prepared: dict[str, list[Prepared]] = {}
+    total = sum(len(f.datasets) for f in project.families)
+    done = 0
+    for family_config in project.families:
+        family_lists, found = resolve_definitions(family_config.definitions, minter.family(family_config.id), minter)
+        problems.extend(found)
+        ready: list[Prepared] = []
+        for dataset_config in family_config.datasets:
+            progress(f"checking {family_config.id}/{dataset_config.id}", done, total)
+            scope_uri = minter.dataset(family_config.id, dataset_config.id)
+            dataset_lists, found = resolve_definitions(dataset_config.definitions, scope_uri, minter)
+            problems.extend(found)
+            scope = Scope(minter, family_config, dataset_config, family_lists, dataset_lists)
+            try:
+                item = prepare(scope)
+            except CogsError as exc:
+                problems.extend(exc.problems)
+            else:
+                problems.extend(item.problems)
+                ready.append(item)
+            done += 1
+        prepared[family_config.id] = ready
+        families.append(_family(family_config, minter, ready, family_lists))
+    return families, prepared, problems
+
+
+def _family(config: FamilyConfig, minter: Minter, ready: list[Prepared],
+            declared: dict[str, CodeList]) -> Family:
+    return Family(config.id, minter.family(config.id), config.title, config.description, config.themes,
+                  config.publisher, config.publisher_uri, config.contact_point, config.license,
+                  tuple(p.dataset for p in ready), tuple(declared.values()))
+
+
+def complete_codelists(items: list[Prepared], minter: Minter) -> dict[str, CodeList]:
+    """Generated code lists hold every code their datasets use; the others are as declared."""
+    values: dict[str, set[str]] = {}
+    found: dict[str, CodeList] = {}
+    for item in items:
+        for uri, codes in item.generated_values.items():
+            if not uri.startswith("ref:"):
+                values.setdefault(uri, set()).update(codes)
+        for codelist in item.dataset.codelists:
+            found.setdefault(codelist.uri, codelist)
+    for uri, codes in values.items():
+        id = uri.rstrip("/").rsplit("/", 1)[-1]
+        title = id.replace("-", " ").capitalize()
+        found[uri] = generated(id, uri, title, sorted(codes), minter)
+    return found
+
+
+def _write(project: ProjectConfig, minter: Minter, families: list[Family], prepared: dict[str, list[Prepared]],
+           staging: Path, progress: Progress) -> BuildResult:
+    result = BuildResult(staging, families, [], 0.0)
+    manifest_datasets: list[dict[str, object]] = []
+    written_lists: set[str] = set()
+    total = sum(len(v) for v in prepared.values())
+    done = 0
+    with igzip.IGzipFile(filename="", mode="wb", compresslevel=1, fileobj=(staging / DUMP).open("wb"),
+                         mtime=0) as dump:
+        catalog = graphs.catalog_graph(project.site.title, project.site.description, families, minter)
+        catalog_nt = graphs.ntriples_sorted(catalog)
+        (staging / "catalog.ttl").write_bytes(graphs.turtle(catalog))
+        dump.write(_in_graph(catalog_nt, minter.catalog()))
+        result.graphs.append(_graph_entry(minter.catalog(), catalog_nt, None, "catalog.ttl"))
+        for family in families:
+            items = prepared[family.id]
+            lists = complete_codelists(items, minter)
+            for item in items:
+                progress(f"writing {item.dataset.key}", done, total)
+                dataset = _with_codelists(item, lists, minter)
+                folder = staging / family.id / dataset.id
+                folder.mkdir(parents=True)
+                metadata = graphs.dataset_graph(dataset, family, minter, lists)
+                _write_csv(item, folder / dataset.csv_name)
+                (folder / "data.csv-metadata.json").write_bytes(csvw.dumps(csvw.dataset_metadata(item, metadata)))
+                (folder / "dataset.ttl").write_bytes(graphs.turtle(metadata))
+                meta_nt = graphs.ntriples_sorted(metadata)
+                digest = hashlib.sha256(meta_nt)
+                dump.write(_in_graph(meta_nt, dataset.uri))
+                count = len(meta_nt.splitlines())
+                with (folder / "observations.nt").open("wb") as handle:
+                    for data in observations.chunks(item):
+                        handle.write(data)
+                        digest.update(data)
+                        dump.write(_in_graph(data, dataset.uri))
+                        count += data.count(b"\n")
+                result.graphs.append({"iri": dataset.uri, "sha256": digest.hexdigest(), "triples": count,
+                                      "dataset": dataset.key})
+                result.observations += dataset.observations
+                manifest_datasets.append({"id": dataset.key, "uri": dataset.uri, "title": dataset.title,
+                                          "csv": f"{dataset.key}/{dataset.csv_name}", "rows": dataset.rows,
+                                          "observations": dataset.observations,
+                                          "metadata": f"{dataset.key}/data.csv-metadata.json",
+                                          "turtle": f"{dataset.key}/dataset.ttl",
+                                          "ntriples": f"{dataset.key}/observations.nt"})
+                for codelist in dataset.codelists:
+                    if codelist.uri not in written_lists:
+                        written_lists.add(codelist.uri)
+                        _write_codelist(lists.get(codelist.uri, codelist), staging, minter)
+                done += 1
+    _write_schemas(staging / "schemas")
+    manifest = {"base_uri": minter.base, "dump": DUMP, "datasets": manifest_datasets, "graphs": result.graphs,
+                "codelists": sorted(written_lists)}
+    (staging / "manifest.json").write_bytes(csvw.dumps(manifest))
+    (staging / "index.html").write_text(_plain_index(project, families), "utf-8")
+    return result
+
+
+def _with_codelists(item: Prepared, lists: dict[str, CodeList], minter: Minter) -> Dataset:
+    """The dataset with complete code lists: generated ones filled, reference ones with the codes it uses."""
+    complete = []
+    for codelist in item.dataset.codelists:
+        if codelist.kind in (CodeListKind.PERIOD, CodeListKind.GEOGRAPHY):
+            used = item.generated_values.get(str(codelist.kind), set())
+            complete.append(graphs.reference_codes(codelist, used))
+        else:
+            complete.append(lists.get(codelist.uri, codelist))
+    for uri, codelist in lists.items():
+        if codelist.kind is CodeListKind.GENERATED and uri in item.generated_values:
+            complete.append(codelist)
+    unique = {c.uri: c for c in complete}
+    dataset = replace(item.dataset, codelists=tuple(sorted(unique.values(), key=lambda c: c.uri)))
+    item.dataset = dataset
+    return dataset
+
+
+def _in_graph(ntriples: bytes, graph: str) -> bytes:
+    """N-Triples lines as N-Quads in `graph` (a literal never holds a raw newline, so this is exact)."""
+    return ntriples.replace(b" .\n", f" <{graph}> .\n".encode())
+
+
+def _graph_entry(iri: str, data: bytes, dataset: str | None, file: str) -> dict[str, object]:
+    return {"iri": iri, "sha256": hashlib.sha256(data).hexdigest(), "triples": data.count(b"\n"),
+            "dataset": dataset, "file": file}
+
+
+def _write_csv(item: Prepared, path: Path) -> None:
+    """The table as published: the publisher's titles, codes as written, helper columns last."""
+    titles = {c["name"]: c["titles"] for c in item.csvw_columns if "titles" in c}
+    frame = item.frame.drop(LINE)
+    frame = frame.rename({n: str(titles.get(n, n)) for n in frame.columns})
+    frame.write_csv(path, line_terminator="\n", quote_style="necessary")
+
+
+def _write_codelist(codelist: CodeList, staging: Path, minter: Minter) -> None:
+    if codelist.kind in (CodeListKind.PERIOD, CodeListKind.GEOGRAPHY):
+        return
+    relative = minter.path_of(codelist.uri)
+    if relative is None:
+        return
+    folder = staging / relative
+    folder.mkdir(parents=True, exist_ok=True)
+    frame = pl.DataFrame({
+        "label": [c.label for c in codelist.codes],
+        "notation": [c.notation for c in codelist.codes],
+        "parent": [c.parent for c in codelist.codes],
+        "sort_priority": [c.sort_priority for c in codelist.codes],
+        "description": [c.description or None for c in codelist.codes],
+    }, schema={"label": pl.String, "notation": pl.String, "parent": pl.String, "sort_priority": pl.Int64,
+               "description": pl.String})
+    frame.write_csv(folder / "codelist.csv", line_terminator="\n")
+    (folder / "codelist.csv-metadata.json").write_bytes(csvw.dumps(csvw.codelist_metadata(codelist)))
+    graph = graphs.new_graph()
+    graphs.codelist_graph(graph, codelist)
+    (folder / "codelist.ttl").write_bytes(graphs.turtle(graph))
+
+
+def _write_schemas(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("site", "family", "dataset"):
+        text = resources.files("cogs").joinpath("schemas", f"{name}.schema.json").read_bytes()
+        (folder / f"{name}.schema.json").write_bytes(text)
+
+
+def _plain_index(project: ProjectConfig, families: list[Family]) -> str:
+    from html import escape
+
+    items = []
+    for family in families:
+        datasets = "".join(f'<li><a href="{escape(f"{d.family}/{d.id}/dataset.ttl")}">{escape(d.title)}</a></li>'
+                           for d in family.datasets)
+        items.append(f"<h2>{escape(family.title)}</h2><ul>{datasets}</ul>")
+    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{escape(project.site.title)}"
+            f"</title></head><body><h1>{escape(project.site.title)}</h1>{''.join(items)}</body></html>\n")
+
+
+def _swap(staging: Path, out: Path) -> None:
+    """Put the new build in place of the old one; the old one is removed only once the new is there."""
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    if out.exists():
+        out.rename(old)
+    staging.rename(out)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def summary(result: BuildResult) -> dict[str, object]:
+    return {"out": str(result.out), "families": len(result.families),
+            "datasets": sum(len(f.datasets) for f in result.families), "observations": result.observations,
+            "seconds": round(result.seconds, 3),
+            "problems": [p.as_dict() for p in result.problems]}

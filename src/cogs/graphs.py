@@ -1,0 +1,284 @@
+"""Metadata graphs (rdflib, small): datasets, structures, components, code lists, the catalogue.
+
+Observations never come here: they are written column-wise by `cogs.observations`.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, QB, RDF, RDFS, SKOS, XSD
+
+from cogs import __version__
+from cogs.model import Code, CodeList, CodeListKind, Component, Dataset, Family, Role, Unit
+from cogs.reference import gss_areas, period_label, period_sort_key, period_uri
+from cogs.uris import GSS_GEOGRAPHY, Minter, segment
+from cogs.vocab import PREFIXES, SDMX_ATTRIBUTE, UI, VCARD
+
+MEDIA = "https://www.iana.org/assignments/media-types/"
+DISTRIBUTIONS = (
+    ("csv", "data.csv", "text/csv", "CSV"),
+    ("csvw", "data.csv-metadata.json", "application/csvm+json", "CSVW metadata"),
+    ("turtle", "dataset.ttl", "text/turtle", "Turtle (metadata and structure)"),
+    ("ntriples", "observations.nt", "application/n-triples", "N-Triples (observations)"),
+)
+
+
+def new_graph() -> Graph:
+    graph = Graph(bind_namespaces="none")
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    return graph
+
+
+def en(text: str) -> Literal:
+    return Literal(text, lang="en")
+
+
+def build_time() -> Literal | None:
+    """The build's time from SOURCE_DATE_EPOCH; None when unset, so output stays reproducible."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        return None
+    return Literal(datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), datatype=XSD.dateTime)
+
+
+def theme_uri(minter: Minter, theme: str) -> URIRef:
+    return URIRef(f"{minter.catalog()}#theme/{segment(theme)}")
+
+
+def dcat_record(graph: Graph, dataset: Dataset, family: Family, minter: Minter) -> None:
+    """The catalogue record of a dataset: what DCAT and the metadata profile ask for."""
+    ds = URIRef(dataset.uri)
+    graph.add((ds, RDF.type, DCAT.Dataset))
+    graph.add((ds, DCTERMS.title, en(dataset.title)))
+    graph.add((ds, RDFS.label, en(dataset.title)))
+    graph.add((ds, DCTERMS.description, en(dataset.description)))
+    if dataset.summary:
+        graph.add((ds, RDFS.comment, en(dataset.summary)))
+    graph.add((ds, DCTERMS.issued, Literal(dataset.issued, datatype=XSD.date)))
+    graph.add((ds, DCTERMS.modified, Literal(dataset.modified or dataset.issued, datatype=XSD.date)))
+    for keyword in dataset.keywords:
+        graph.add((ds, DCAT.keyword, en(keyword)))
+    for theme in family.themes:
+        graph.add((ds, DCAT.theme, theme_uri(minter, theme)))
+    if dataset.landing_page:
+        graph.add((ds, DCAT.landingPage, URIRef(dataset.landing_page)))
+    for source in dataset.source:
+        graph.add((ds, DCTERMS.source, URIRef(source)))
+    graph.add((ds, DCTERMS.publisher, publisher_uri(family)))
+    graph.add((ds, DCTERMS.license, URIRef(family.license)))
+    graph.add((ds, DCAT.contactPoint, URIRef(f"{family.uri}#contact")))
+    graph.add((ds, DCTERMS.isPartOf, URIRef(family.uri)))
+    for key, file, media, title in DISTRIBUTIONS:
+        dist = URIRef(f"{dataset.uri}#distribution/{key}")
+        graph.add((ds, DCAT.distribution, dist))
+        graph.add((dist, RDF.type, DCAT.Distribution))
+        graph.add((dist, DCTERMS.title, en(f"{dataset.title} ({title})")))
+        graph.add((dist, DCAT.downloadURL, URIRef(dataset.uri + file)))
+        graph.add((dist, DCAT.mediaType, URIRef(MEDIA + media)))
+        graph.add((dist, DCTERMS.license, URIRef(family.license)))
+
+
+def publisher_uri(family: Family) -> URIRef:
+    return URIRef(family.publisher_uri or f"{family.uri}#publisher")
+
+
+def agents(graph: Graph, family: Family) -> None:
+    """The family's publisher and contact point."""
+    publisher = publisher_uri(family)
+    graph.add((publisher, RDF.type, FOAF.Organization))
+    graph.add((publisher, FOAF.name, en(family.publisher)))
+    graph.add((publisher, RDFS.label, en(family.publisher)))
+    contact = URIRef(f"{family.uri}#contact")
+    graph.add((contact, RDF.type, VCARD.Organization))
+    graph.add((contact, VCARD.fn, en(family.publisher)))
+    if family.contact_point.startswith("mailto:"):
+        graph.add((contact, VCARD.hasEmail, URIRef(family.contact_point)))
+    else:
+        graph.add((contact, VCARD.hasURL, URIRef(family.contact_point)))
+
+
+def dataset_graph(dataset: Dataset, family: Family, minter: Minter, codelists: dict[str, CodeList]) -> Graph:
+    """Everything about one dataset except its observations: record, structure, components, code lists."""
+    graph = new_graph()
+    ds = URIRef(dataset.uri)
+    graph.add((ds, RDF.type, QB.DataSet))
+    dcat_record(graph, dataset, family, minter)
+    agents(graph, family)
+    structure = URIRef(minter.structure(dataset.family, dataset.id))
+    graph.add((ds, QB.structure, structure))
+    graph.add((structure, RDF.type, QB.DataStructureDefinition))
+    graph.add((structure, RDFS.label, en(f"Structure of {dataset.title}")))
+    activity = URIRef(f"{dataset.uri}#build")
+    graph.add((ds, PROV.wasGeneratedBy, activity))
+    graph.add((activity, RDF.type, PROV.Activity))
+    graph.add((activity, RDFS.label, en(f"cogs {__version__} build")))
+    graph.add((activity, PROV.used, URIRef(dataset.uri + "data.csv")))
+    ended = build_time()
+    if ended is not None:
+        graph.add((activity, PROV.endedAtTime, ended))
+
+    def spec(component_id: str, prop: URIRef) -> URIRef:
+        node = URIRef(minter.component_spec(dataset.family, dataset.id, component_id))
+        graph.add((structure, QB.component, node))
+        graph.add((node, RDF.type, QB.ComponentSpecification))
+        return node
+
+    order = 0
+    for column in dataset.columns:
+        if column.role is Role.DIMENSION and column.component:
+            order += 1
+            node = spec(column.component.id, URIRef(column.component.uri))
+            graph.add((node, QB.dimension, URIRef(column.component.uri)))
+            graph.add((node, QB.order, Literal(order)))
+            component_property(graph, column.component, "dimension", codelists)
+        elif column.role is Role.MEASURE_TYPE:
+            order += 1
+            node = spec("measure-type", QB.measureType)
+            graph.add((node, QB.dimension, QB.measureType))
+            graph.add((node, QB.order, Literal(order)))
+        elif column.role is Role.ATTRIBUTE and column.component:
+            node = spec(column.component.id, URIRef(column.component.uri))
+            graph.add((node, QB.attribute, URIRef(column.component.uri)))
+            graph.add((node, QB.componentRequired, Literal(False)))
+            component_property(graph, column.component, "attribute", codelists)
+    for measure in dataset.measures:
+        node = spec(measure.id, URIRef(measure.uri))
+        graph.add((node, QB.measure, URIRef(measure.uri)))
+        component_property(graph, measure, "measure", codelists)
+    if dataset.units:
+        node = spec("unit", SDMX_ATTRIBUTE.unitMeasure)
+        graph.add((node, QB.attribute, SDMX_ATTRIBUTE.unitMeasure))
+        graph.add((node, QB.componentRequired, Literal(True)))
+        for unit in dataset.units:
+            unit_node(graph, unit)
+    if any(c.role is Role.MARKER for c in dataset.columns):
+        node = spec("obs-status", SDMX_ATTRIBUTE.obsStatus)
+        graph.add((node, QB.attribute, SDMX_ATTRIBUTE.obsStatus))
+        graph.add((node, QB.componentRequired, Literal(False)))
+    for codelist in dataset.codelists:
+        codelist_graph(graph, codelists.get(codelist.uri, codelist))
+    return graph
+
+
+def component_property(graph: Graph, component: Component, kind: str, codelists: dict[str, CodeList]) -> None:
+    prop = URIRef(component.uri)
+    if not component.minted:
+        return
+    types = {"dimension": QB.DimensionProperty, "measure": QB.MeasureProperty, "attribute": QB.AttributeProperty}
+    graph.add((prop, RDF.type, RDF.Property))
+    graph.add((prop, RDF.type, types[kind]))
+    graph.add((prop, RDFS.label, en(component.label)))
+    if component.description:
+        graph.add((prop, RDFS.comment, en(component.description)))
+    if component.sub_property_of:
+        graph.add((prop, RDFS.subPropertyOf, URIRef(component.sub_property_of)))
+    scheme = component.codelist
+    if scheme and scheme.startswith("generated:"):
+        scheme = scheme.split(":", 1)[1]
+    if scheme and not scheme.startswith("ref:"):
+        graph.add((prop, RDF.type, QB.CodedProperty))
+        graph.add((prop, QB.codeList, URIRef(scheme)))
+        graph.add((prop, RDFS.range, SKOS.Concept))
+    elif component.datatype and component.datatype != "string":
+        graph.add((prop, RDFS.range, XSD[component.datatype]))
+    elif kind != "dimension":
+        graph.add((prop, RDFS.range, RDFS.Literal))
+
+
+def unit_node(graph: Graph, unit: Unit) -> None:
+    node = URIRef(unit.uri)
+    graph.add((node, RDFS.label, en(unit.label)))
+    if unit.minted:
+        graph.add((node, RDF.type, SKOS.Concept))
+        graph.add((node, SKOS.prefLabel, en(unit.label)))
+        if unit.description:
+            graph.add((node, RDFS.comment, en(unit.description)))
+
+
+def codelist_graph(graph: Graph, codelist: CodeList) -> None:
+    """A SKOS concept scheme and its codes. The codes' triples match the code list's CSVW."""
+    scheme = URIRef(codelist.uri)
+    graph.add((scheme, RDF.type, SKOS.ConceptScheme))
+    graph.add((scheme, SKOS.prefLabel, en(codelist.title)))
+    graph.add((scheme, RDFS.label, en(codelist.title)))
+    if codelist.description:
+        graph.add((scheme, DCTERMS.description, en(codelist.description)))
+    for code in codelist.codes:
+        node = URIRef(code.uri)
+        graph.add((node, RDF.type, SKOS.Concept))
+        graph.add((node, SKOS.inScheme, scheme))
+        graph.add((node, SKOS.prefLabel, en(code.label)))
+        graph.add((node, SKOS.notation, Literal(code.notation)))
+        if code.parent:
+            graph.add((node, SKOS.broader, URIRef(f"{codelist.uri}{segment(code.parent)}/")))
+        else:
+            graph.add((scheme, SKOS.hasTopConcept, node))
+        if code.sort_priority is not None:
+            graph.add((node, UI.sortPriority, Literal(code.sort_priority)))
+        if code.description:
+            graph.add((node, SKOS.definition, en(code.description)))
+
+
+def reference_codes(codelist: CodeList, values: set[str]) -> CodeList:
+    """The used members of a bundled reference list (periods, geography) as a code list."""
+    if codelist.kind is CodeListKind.PERIOD:
+        codes = tuple(Code(period_label(p), period_label(p), period_uri(p)) for p in sorted(values, key=period_sort_key))
+    elif codelist.kind is CodeListKind.GEOGRAPHY:
+        areas = gss_areas()
+        codes = tuple(Code(v, areas[v].label if v in areas else v, GSS_GEOGRAPHY + v) for v in sorted(values))
+    else:
+        return codelist
+    return CodeList(codelist.id, codelist.uri, codelist.title, codelist.kind, codes, codelist.description)
+
+
+def catalog_graph(site_title: str, site_description: str, families: list[Family], minter: Minter) -> Graph:
+    """The DCAT catalogue: the site, its families (catalogues themselves) and every dataset's record."""
+    graph = new_graph()
+    root = URIRef(minter.catalog())
+    graph.add((root, RDF.type, DCAT.Catalog))
+    graph.add((root, DCTERMS.title, en(site_title)))
+    graph.add((root, RDFS.label, en(site_title)))
+    if site_description:
+        graph.add((root, DCTERMS.description, en(site_description)))
+    themes = URIRef(f"{minter.catalog()}#themes")
+    graph.add((root, DCAT.themeTaxonomy, themes))
+    graph.add((themes, RDF.type, SKOS.ConceptScheme))
+    graph.add((themes, SKOS.prefLabel, en("Themes")))
+    for family in families:
+        node = URIRef(family.uri)
+        graph.add((root, DCAT.catalog, node))
+        graph.add((node, RDF.type, DCAT.Catalog))
+        graph.add((node, DCTERMS.title, en(family.title)))
+        graph.add((node, RDFS.label, en(family.title)))
+        graph.add((node, DCTERMS.description, en(family.description)))
+        graph.add((node, DCTERMS.publisher, publisher_uri(family)))
+        graph.add((node, DCTERMS.license, URIRef(family.license)))
+        graph.add((node, DCTERMS.isPartOf, root))
+        agents(graph, family)
+        for theme in family.themes:
+            concept = theme_uri(minter, theme)
+            graph.add((node, DCAT.theme, concept))
+            graph.add((concept, RDF.type, SKOS.Concept))
+            graph.add((concept, SKOS.prefLabel, en(theme)))
+            graph.add((concept, SKOS.inScheme, themes))
+        for dataset in family.datasets:
+            graph.add((node, DCAT.dataset, URIRef(dataset.uri)))
+            graph.add((root, DCAT.dataset, URIRef(dataset.uri)))
+            dcat_record(graph, dataset, family, minter)
+    return graph
+
+
+def turtle(graph: Graph) -> bytes:
+    data: bytes = graph.serialize(format="turtle", encoding="utf-8")
+    return data
+
+
+def ntriples_sorted(graph: Graph) -> bytes:
+    """N-Triples lines sorted, so the same graph always gives the same bytes."""
+    text: str = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+    lines = sorted(line for line in text.splitlines() if line.strip())
+    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
