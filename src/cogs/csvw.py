@@ -29,17 +29,16 @@ def node_objects(graph: Graph) -> list[dict[str, Any]]:
     for subject in sorted({s for s in graph.subjects() if isinstance(s, URIRef)}):
         node: dict[str, Any] = {"@id": str(subject)}
         for predicate in sorted({p for p in graph.predicates(subject)}):
-            values = []
+            values: list[Any] = []
             for obj in sorted(graph.objects(subject, predicate)):
                 if isinstance(obj, URIRef):
                     values.append({"@id": str(obj)})
+                elif obj.language:
+                    values.append({"@value": str(obj), "@language": obj.language})
+                elif obj.datatype:
+                    values.append({"@value": str(obj), "@type": str(obj.datatype)})
                 else:
-                    value: dict[str, Any] = {"@value": str(obj)}
-                    if obj.language:
-                        value["@language"] = obj.language
-                    elif obj.datatype:
-                        value["@type"] = str(obj.datatype)
-                    values.append(value)
+                    values.append(str(obj))  # a plain string is an xsd:string literal
             key = "@type" if str(predicate) == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type" else str(predicate)
             node[key] = [v["@id"] for v in values] if key == "@type" else values
         nodes.append(node)

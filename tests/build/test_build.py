@@ -1,0 +1,136 @@
+"""`cogs build` on a small valid project: what it writes, and that every output reads back."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+import rdflib
+from click.testing import CliRunner
+from csvw import TableGroup
+from rdflib.namespace import DCAT, QB, RDF
+
+from cogs.build import build
+from cogs.cli import main
+
+
+def files(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_cli_build_writes_out(good_project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", str(good_project), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "built 2 datasets in 1 families (8 observations)" in result.output
+    for name in ["index.html", "catalog.ttl", "cogs.nq.gz", "manifest.json", "trade/goods/data.csv",
+                 "trade/goods/data.csv-metadata.json", "trade/goods/dataset.ttl", "trade/goods/observations.nt",
+                 "trade/codelist/flow/codelist.csv", "trade/codelist/flow/codelist.csv-metadata.json"]:
+        assert (out / name).is_file(), name
+
+
+def test_every_rdf_file_parses(good_project: Path, tmp_path: Path) -> None:
+    out = build(good_project, tmp_path / "out").out
+    rdf_files = sorted(out.rglob("*.ttl")) + sorted(out.rglob("*.nt"))
+    assert len(rdf_files) >= 6
+    for path in rdf_files:
+        graph = rdflib.Graph().parse(path, format="turtle" if path.suffix == ".ttl" else "nt")
+        assert len(graph) > 0, path
+
+
+def test_every_csvw_reads_with_the_csvw_package(good_project: Path, tmp_path: Path) -> None:
+    out = build(good_project, tmp_path / "out").out
+    metadata = sorted(out.rglob("*-metadata.json"))
+    assert len(metadata) >= 4
+    for path in metadata:
+        group = TableGroup.from_file(path)
+        for table in group.tables:
+            rows = list(table.iterdicts(strict=True))
+            csv_rows = (path.parent / str(table.url)).read_text("utf-8").count("\n") - 1
+            assert len(rows) == csv_rows > 0, path
+
+
+def test_dump_has_one_graph_per_dataset_and_the_catalogue(good_project: Path, tmp_path: Path) -> None:
+    out = build(good_project, tmp_path / "out").out
+    dataset = rdflib.Dataset()
+    with gzip.open(out / "cogs.nq.gz", "rb") as handle:
+        dataset.parse(handle, format="nquads")
+    names = {str(g.identifier) for g in dataset.graphs() if len(g)}
+    base = "https://stats.example.org/"
+    assert names == {base, base + "trade/goods/", base + "trade/services/"}
+    goods = dataset.graph(rdflib.URIRef(base + "trade/goods/"))
+    assert len(set(goods.subjects(RDF.type, QB.Observation))) == 4
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert {d["id"]: d["observations"] for d in manifest["datasets"]} == {"trade/goods": 4, "trade/services": 4}
+
+
+def test_catalogue_lists_every_dataset(good_project: Path, tmp_path: Path) -> None:
+    out = build(good_project, tmp_path / "out").out
+    graph = rdflib.Graph().parse(out / "catalog.ttl")
+    catalog = rdflib.URIRef("https://stats.example.org/")
+    listed = {str(d) for d in graph.objects(catalog, DCAT.dataset)}
+    assert listed == {"https://stats.example.org/trade/goods/", "https://stats.example.org/trade/services/"}
+    assert (catalog, RDF.type, DCAT.Catalog) in graph
+
+
+def test_two_builds_are_byte_identical(good_project: Path, tmp_path: Path) -> None:
+    first = files(build(good_project, tmp_path / "a").out)
+    second = files(build(good_project, tmp_path / "b").out)
+    assert first == second
+
+
+def test_markers_become_status_and_suppress_the_value(good_project: Path, tmp_path: Path) -> None:
+    out = build(good_project, tmp_path / "out").out
+    graph = rdflib.Graph().parse(out / "trade/goods/observations.nt", format="nt")
+    suppressed = rdflib.URIRef("https://stats.example.org/trade/goods/#obs/E12000001/2019/import")
+    status = rdflib.URIRef("http://purl.org/linked-data/sdmx/2009/attribute#obsStatus")
+    measure = rdflib.URIRef("https://stats.example.org/trade/measure/trade-value/")
+    assert graph.value(suppressed, status) == rdflib.URIRef("https://stats.example.org/ref/codelist/obs-status/c/")
+    assert graph.value(suppressed, measure) is None
+    provisional = rdflib.URIRef("https://stats.example.org/trade/goods/#obs/E12000002/2019-Q1/import")
+    assert graph.value(provisional, measure).toPython() == 100
+    assert str(graph.value(provisional, status)).endswith("/obs-status/p/")
+
+
+def test_codes_stay_as_written_and_labels_map_to_notations(good_project: Path, tmp_path: Path) -> None:
+    out = build(good_project, tmp_path / "out").out
+    text = (out / "trade/goods/data.csv").read_text()
+    assert "E12000001,2019,export,1234.5" in text
+    assert "E12000002,2019-Q1,export,99" in text  # "Exports" (a label) written as its notation
+    graph = rdflib.Graph().parse(out / "trade/goods/observations.nt", format="nt")
+    period = rdflib.URIRef("http://purl.org/linked-data/sdmx/2009/dimension#refPeriod")
+    assert set(graph.objects(None, period)) == {rdflib.URIRef("http://reference.data.gov.uk/id/year/2019"),
+                                                rdflib.URIRef("http://reference.data.gov.uk/id/quarter/2019-Q1")}
+
+
+def test_generated_codelist_holds_the_codes_used(good_project: Path, tmp_path: Path) -> None:
+    out = build(good_project, tmp_path / "out").out
+    rows = (out / "trade/services/codelist/service/codelist.csv").read_text().splitlines()
+    assert rows[0] == "label,notation,parent,sort_priority,description"
+    assert sorted(r.split(",")[0] for r in rows[1:]) == ['"Transport', "Financial services", "Travel"]
+
+
+def test_bom_and_crlf_simply_work(good_project: Path, tmp_path: Path) -> None:
+    plain = build(good_project, tmp_path / "plain").out
+    csv = good_project / "trade/goods/data.csv"
+    csv.write_bytes(b"\xef\xbb\xbf" + csv.read_bytes().replace(b"\n", b"\r\n"))
+    windows = build(good_project, tmp_path / "windows").out
+    assert files(plain) == files(windows)
+
+
+def test_strict_turns_warnings_into_failure(good_project: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["build", str(good_project), "-o", str(tmp_path / "out"), "--strict"])
+    assert result.exit_code == 1, result.output
+    assert "obs.marker-in-value" in result.output
+
+
+@pytest.mark.parametrize("flag", ["--json"])
+def test_json_summary(good_project: Path, tmp_path: Path, flag: str) -> None:
+    result = CliRunner().invoke(main, ["build", str(good_project), "-o", str(tmp_path / "out"), flag])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["ok"] is True and report["datasets"] == 2 and report["observations"] == 8
