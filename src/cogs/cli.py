@@ -12,10 +12,12 @@ from cogs import __version__
 from cogs.problems import CogsError, Problem, Severity
 
 
-def _report(problems: list[Problem], as_json: bool) -> None:
+def _report(problems: list[Problem], as_json: bool, verbose: bool = True) -> None:
     if as_json:
         return
     for problem in problems:
+        if problem.severity is Severity.INFO and not verbose:
+            continue
         colour = {"error": "red", "warning": "yellow", "info": "cyan"}[str(problem.severity)]
         click.secho(str(problem), fg=colour, err=True)
 
@@ -33,7 +35,8 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary and problems as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
-def build(families: Path, out: Path, strict: bool, as_json: bool, quiet: bool) -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Also print notes (info), not only errors and warnings.")
+def build(families: Path, out: Path, strict: bool, as_json: bool, quiet: bool, verbose: bool) -> None:
     """Build FAMILIES (default families/) into CSVW, RDF Data Cube, a catalogue and a site."""
     from cogs.build import build as run, summary
 
@@ -54,7 +57,7 @@ def build(families: Path, out: Path, strict: bool, as_json: bool, quiet: bool) -
     except CogsError as exc:
         if as_json:
             click.echo(json.dumps({"ok": False, "problems": [p.as_dict() for p in exc.problems]}, indent=2))
-        _report(exc.problems, as_json)
+        _report(exc.problems, as_json, verbose)
         failing = sum(p.severity is Severity.ERROR for p in exc.problems)
         if not as_json:
             click.secho(f"build failed: {failing} error(s); {out} was left as it was", fg="red", err=True)
@@ -62,7 +65,10 @@ def build(families: Path, out: Path, strict: bool, as_json: bool, quiet: bool) -
     if as_json:
         click.echo(json.dumps({"ok": True, **summary(result)}, indent=2))
         return
-    _report(result.problems, as_json)
+    _report(result.problems, as_json, verbose)
     info = summary(result)
+    counts = {s: sum(p.severity is s for p in result.problems) for s in (Severity.WARNING, Severity.INFO)}
     click.echo(f"built {info['datasets']} datasets in {info['families']} families "
-               f"({info['observations']:,} observations) into {out} in {info['seconds']:.1f}s")
+               f"({info['observations']:,} observations) into {out} in {info['seconds']:.1f}s; "
+               f"{counts[Severity.WARNING]} warning(s), {counts[Severity.INFO]} note(s)"
+               + ("" if verbose or not counts[Severity.INFO] else " (-v shows notes)"))

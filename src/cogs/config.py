@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -246,7 +247,7 @@ def _describe(error: jsonschema.ValidationError, keys: list[str], name: str) -> 
 
 def _definitions(data: dict[str, Any], base: Path) -> Definitions:
     return Definitions(
-        codelists={k: CodeListConfig(k, v["title"], (base / v["file"]), v.get("description", ""))
+        codelists={k: CodeListConfig(k, v["title"], _join(base, v["file"]), v.get("description", ""))
                    for k, v in sorted(data.get("codelists", {}).items())},
         components={k: ComponentConfig(k, v["type"], v["label"], v.get("description", ""), v.get("codelist"),
                                        v.get("datatype"), v.get("sub_property_of"), v.get("uri"))
@@ -254,6 +255,11 @@ def _definitions(data: dict[str, Any], base: Path) -> Definitions:
         units={k: UnitConfig(k, v["label"], v.get("description", ""), v.get("uri"))
                for k, v in sorted(data.get("units", {}).items())},
     )
+
+
+def _join(base: Path, relative: str) -> Path:
+    """A path relative to a config file's folder, with `..` folded so messages read cleanly."""
+    return Path(os.path.normpath(base / relative))
 
 
 def load_site(root: Path) -> SiteConfig:
@@ -280,7 +286,7 @@ def load_dataset(folder: Path, family_id: str) -> DatasetConfig:
                                       col.get("unit"), col.get("datatype"), col.get("description", ""), where)
     return DatasetConfig(
         id=folder.name, path=path, title=data["title"], description=data["description"],
-        issued=data["issued"], columns=columns, data=folder / data.get("data", "data.csv"),
+        issued=data["issued"], columns=columns, data=_join(folder, data.get("data", "data.csv")),
         encoding=data.get("encoding", "utf-8"), summary=data.get("summary", ""),
         modified=data.get("modified"), keywords=tuple(data.get("keywords", ())),
         landing_page=data.get("landing_page"), source=tuple(data.get("source", ())),
