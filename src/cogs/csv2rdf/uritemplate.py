@@ -102,9 +102,9 @@ def _expand_expression(expr: Expression, values: dict[str, Value]) -> str:
     op = expr.operator
     first = {"": "", "+": "", "#": "#", ".": ".", "/": "/", ";": ";", "?": "?", "&": "&"}[op]
     sep = {"": ",", "+": ",", "#": ",", ".": ".", "/": "/", ";": ";", "?": "&", "&": "&"}[op]
-    named = op in ";?&"
-    ifemp = "=" if op in "?&" else ""
-    allow = op in "+#"
+    named = op != "" and op in ";?&"
+    ifemp = "=" if op != "" and op in "?&" else ""
+    allow = op != "" and op in "+#"
     pieces: list[str] = []
     for var in expr.variables:
         value = values.get(var.name)

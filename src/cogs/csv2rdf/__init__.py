@@ -1,0 +1,133 @@
+"""CSV on the Web to RDF (and JSON): a converter that follows the W3C recommendations.
+
+    from cogs.csv2rdf import csv2rdf
+    result = csv2rdf("data.csv-metadata.json", mode="minimal")
+    result.ntriples      # N-Triples text
+    result.graph()       # an rdflib Graph
+    result.problems      # warnings (and, when it failed, errors) as cogs Problems
+
+`source` is a path or an http(s)/file URL of a CSV file or a CSVW metadata document. Fatal input
+(what the recommendation says a processor must reject) raises `CogsError` with the problems.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from cogs.csv2rdf.fetch import Fetcher, Resource, default_fetch, to_url
+from cogs.csv2rdf.process import ConversionError, annotate, load
+from cogs.csv2rdf.rdf import Options, group_triples, ntriples
+from cogs.problems import CogsError, Location, Problem, Severity
+
+if TYPE_CHECKING:
+    import rdflib
+
+__all__ = ["Conversion", "Fetcher", "Resource", "csv2json", "csv2rdf"]
+
+Mode = Literal["standard", "minimal"]
+
+
+@dataclass
+class Conversion:
+    """What a conversion made: N-Triples text (or JSON for csv2json) and the warnings it raised."""
+
+    ntriples: str = ""
+    json: Any = None
+    problems: list[Problem] = field(default_factory=list)
+    engine: str = "reference"
+
+    def graph(self) -> rdflib.Graph:
+        import rdflib
+
+        g = rdflib.Graph()
+        g.parse(data=self.ntriples, format="nt")
+        return g
+
+    def serialize(self, fmt: str = "nt") -> str:
+        if fmt == "nt":
+            return self.ntriples
+        g = self.graph()
+        for prefix, ns in (("csvw", "http://www.w3.org/ns/csvw#"), ("xsd", "http://www.w3.org/2001/XMLSchema#"),
+                           ("prov", "http://www.w3.org/ns/prov#"), ("qb", "http://purl.org/linked-data/cube#"),
+                           ("skos", "http://www.w3.org/2004/02/skos/core#"), ("dcterms", "http://purl.org/dc/terms/")):
+            g.bind(prefix, ns)
+        return str(g.serialize(format={"ttl": "turtle", "jsonld": "json-ld"}.get(fmt, fmt)))
+
+
+def _problem(message: str, severity: Severity, source: str) -> Problem:
+    code = "csvw.warning" if severity is Severity.WARNING else "csvw.invalid"
+    where = message.split(": ", 1)
+    location = Location(source)
+    if len(where) == 2 and where[0].startswith(("file:", "http:", "https:")):
+        parts = where[0].rsplit(":", 2)
+        if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+            location = Location(parts[0], int(parts[1]), int(parts[2]))
+            message = where[1]
+        elif where[0].count(":") >= 1 and where[0].rsplit(":", 1)[-1].isdigit():
+            base, line = where[0].rsplit(":", 1)
+            location = Location(base, int(line))
+            message = where[1]
+    hint = None
+    if severity is Severity.ERROR:
+        hint = "fix the metadata or CSV so it follows the CSVW recommendation"
+    return Problem(code, message, location, severity, hint)
+
+
+def _prepare(source: str | Path, metadata: str | Path | None, fetch: Fetcher | None) -> tuple[str, str | None, Fetcher]:
+    return to_url(source), (to_url(metadata) if metadata is not None else None), fetch or default_fetch
+
+
+def csv2rdf(
+    source: str | Path,
+    *,
+    metadata: str | Path | None = None,
+    mode: Mode = "standard",
+    prov: bool = True,
+    fetch: Fetcher | None = None,
+    engine: Literal["auto", "reference", "fast"] = "auto",
+) -> Conversion:
+    """Convert CSVW to RDF. `engine="auto"` uses the vectorised path where the metadata allows it."""
+    url, meta_url, fetcher = _prepare(source, metadata, fetch)
+    try:
+        loaded = load(url, metadata=meta_url, fetch=fetcher)
+    except ConversionError as e:
+        raise CogsError([_problem(str(e), Severity.ERROR, str(source))]) from e
+    options = Options(minimal=mode == "minimal", prov=prov)
+    used = "reference"
+    text: str | None = None
+    if engine in {"auto", "fast"}:
+        from cogs.csv2rdf import fast
+
+        text = fast.try_convert(loaded, options)
+        if text is not None:
+            used = "fast"
+        elif engine == "fast":
+            raise ValueError("the fast engine does not support this input")
+    if text is None:
+        tables = annotate(loaded)
+        text = ntriples(group_triples(loaded.group, tables, options, loaded.metadata_url, loaded.csv_urls))
+    problems = [_problem(w, Severity.WARNING, str(source)) for w in loaded.warnings]
+    return Conversion(ntriples=text, problems=problems, engine=used)
+
+
+def csv2json(
+    source: str | Path,
+    *,
+    metadata: str | Path | None = None,
+    mode: Mode = "standard",
+    fetch: Fetcher | None = None,
+) -> Conversion:
+    """Convert CSVW to JSON ("Generating JSON from Tabular Data on the Web")."""
+    from cogs.csv2rdf.jsonout import group_json
+
+    url, meta_url, fetcher = _prepare(source, metadata, fetch)
+    try:
+        loaded = load(url, metadata=meta_url, fetch=fetcher)
+    except ConversionError as e:
+        raise CogsError([_problem(str(e), Severity.ERROR, str(source))]) from e
+    tables = annotate(loaded)
+    data = group_json(loaded.group, tables, minimal=mode == "minimal")
+    problems = [_problem(w, Severity.WARNING, str(source)) for w in loaded.warnings]
+    return Conversion(json=data, problems=problems)
