@@ -262,7 +262,7 @@ def compile_number_pattern(pattern: str, group: str | None, decimal: str) -> re.
         frac_re = rf"(?:{d}(?:{body}))" + ("?" if min_frac == 0 else "")
     exp_re = ""
     if exponent:
-        exp_re = rf"[eE][+-]?\d{{{exponent.count('0') or 1},}}"
+        exp_re = rf"E[+-]?\d{{{exponent.count('0') or 1},}}"
     return re.compile(rf"^{pre}{sign}{int_re}{frac_re}{exp_re}{suf}$")
 
 
@@ -270,8 +270,10 @@ def _parse_number(text: str, base: str, fmt: NumberFormat | None) -> tuple[str, 
     """Lexical form and native value of a number, or None if `text` is not one."""
     decimal = fmt.decimal_char if fmt else "."
     group = fmt.group_char if fmt else None
-    if fmt is not None and fmt.regex is not None and not fmt.regex.match(text):
-        return None
+    if fmt is not None and fmt.regex is not None:
+        if not fmt.regex.match(text):
+            return None
+        group = group or ","
     if text in {"NaN", "INF", "-INF"}:
         if base in {"double", "number", "float"}:
             return text, float(text.replace("INF", "inf"))

@@ -161,6 +161,8 @@ def parse_metadata(doc: Any, url: str, load_json: Loader, warnings: list[str]) -
     group.id = _id(group_obj, ctx)
     _check_keys(group_obj, "TableGroup", ctx)
     group.notes = _notes(group_obj, ctx)
+    if "tableDirection" in group_obj and group_obj["tableDirection"] not in ("rtl", "ltr", "auto"):
+        ctx.warn(f"ignoring invalid tableDirection {group_obj['tableDirection']!r}")
     group.common = _common(group_obj, ctx)
     tables = group_obj.get("tables")
     if tables is None:
@@ -217,8 +219,8 @@ def _id(obj: dict[str, Any], ctx: Context) -> str | None:
         return None
     value = obj["@id"]
     if not isinstance(value, str):
-        ctx.warn(f"ignoring @id {value!r} that is not a string")
-        return None
+        ctx.warn(f"@id {value!r} is not a string: using an empty link")
+        value = ""
     if value.startswith("_:"):
         raise MetadataError(f"@id must not be a blank node identifier: {value!r}")
     return urljoin(ctx.base, value)
@@ -450,7 +452,7 @@ def _check_foreign_keys(group: TableGroup) -> None:
                     break
             if target is None:
                 raise MetadataError(f"foreign key refers to a table not in the group: {fk.resource or fk.schema_reference}")
-            names = {c.name for c in target.columns}
+            names = {c.name for c in target.columns if c.has_name}
             for name in fk.reference_columns:
                 if name not in names:
                     raise MetadataError(f"foreign key refers to a column {name!r} that {target.url} does not have")
@@ -465,7 +467,7 @@ def _column_reference(obj: dict[str, Any], key: str, table: Table, ctx: Context,
         return []
     value = obj[key]
     refs = [value] if isinstance(value, str) else value
-    names = {c.name for c in table.columns}
+    names = {c.name for c in table.columns if c.has_name}
     if not isinstance(refs, list) or not refs or not all(isinstance(r, str) for r in refs):
         if fatal:
             raise MetadataError(f"invalid {key} {value!r}")
@@ -508,12 +510,9 @@ def _column(obj: dict[str, Any], number: int, ctx: Context, inherited: dict[str,
             ctx.warn(f"ignoring invalid column name {name!r}")
             name = None
     if name is None:
-        first = next((t for ts in titles.values() for t in ts), None)
+        first = next(iter(titles.get(ctx.language or "und", [])), None)
         if first is not None:
-            from urllib.parse import quote
-
-            name = quote(first, safe="")
-            name = re.sub(r"%[0-9a-f]{2}", lambda m: m.group(0).upper(), name)
+            name = name_from_title(first)
         else:
             name = f"_col.{number}"
     column = Column(number=number, name=name, titles=titles, has_name=has_name, raw=obj)
@@ -524,6 +523,14 @@ def _column(obj: dict[str, Any], number: int, ctx: Context, inherited: dict[str,
     props.update(_inherited(obj, ctx))
     apply_inherited(column, props, ctx)
     return column
+
+
+def name_from_title(title: str) -> str:
+    """A column name made from a title: what a URI template variable may contain, %-encoded."""
+    return "".join(
+        c if (c.isascii() and c.isalnum()) or c in "_." else "".join(f"%{b:02X}" for b in c.encode("utf-8"))
+        for c in title
+    )
 
 
 def apply_inherited(column: Column, props: dict[str, Any], ctx: Context) -> None:
@@ -548,8 +555,8 @@ def _inherited(obj: dict[str, Any], ctx: Context) -> dict[str, Any]:
         if key in obj:
             value = obj[key]
             if not isinstance(value, str):
-                ctx.warn(f"ignoring {key} {value!r} that is not a string")
-                continue
+                ctx.warn(f"{key} {value!r} is not a string: using an empty template")
+                value = ""
             try:
                 out[key] = uritemplate.parse(value)
             except uritemplate.TemplateError as e:
@@ -782,7 +789,7 @@ def parse_dialect(obj: dict[str, Any], ctx: Context) -> Dialect:
             ctx.warn(f"ignoring invalid dialect lineTerminators {lt!r}")
     if "trim" in obj:
         t = obj["trim"]
-        if t in (True, False, "start", "end"):
+        if isinstance(t, bool) or t in ("start", "end"):
             d.trim = t
         elif t in ("true", "false"):
             d.trim = t == "true"

@@ -22,6 +22,7 @@ from cogs.csv2rdf.metadata import (
     TableGroup,
     apply_inherited,
     load_json_text,
+    name_from_title,
     parse_metadata,
 )
 
@@ -197,7 +198,9 @@ def load(
     except (MetadataError, FetchError) as e:
         raise ConversionError(str(e)) from e
     if group is None:
-        group = TableGroup(tables=[Table(url=start.url)], base=start.url)
+        only = Table(url=start.url)
+        only.embedded_only = True  # type: ignore[attr-defined]
+        group = TableGroup(tables=[only], base=start.url)
     parsed: dict[str, csvparse.ParsedCsv] = {}
     for table in group.tables:
         if table.url == start.url and not _is_json(start, source):
@@ -231,7 +234,9 @@ def _titles_compatible(a: dict[str, list[str]], b: dict[str, list[str]]) -> bool
 def _reconcile_columns(table: Table, parsed: csvparse.ParsedCsv, group: TableGroup, warnings: list[str]) -> None:
     """Check the metadata's columns against the CSV's own (embedded) metadata, adding any missing."""
     width = max([len(parsed.titles)] + [len(r.cells) for r in parsed.rows[:1]])
-    embedded = [{"und": t} if t else {} for t in parsed.titles]
+    lang = table.inherited.get("lang", "und")
+    embedded = [{lang: t} if t else {} for t in parsed.titles]
+    had_columns = table.url != "" and not getattr(table, "embedded_only", False)
     real = [c for c in table.columns if not c.virtual]
     ctx = Context(group.base, group.default_language, warnings, lambda u: None)
     if table.columns:
@@ -249,14 +254,11 @@ def _reconcile_columns(table: Table, parsed: csvparse.ParsedCsv, group: TableGro
     for index in range(start, width):
         number = len(table.columns) + 1
         titles = embedded[index] if index < len(embedded) else {}
-        if table.columns:
+        if had_columns:
             name = f"_col.{number}"
         else:
-            first = titles.get("und", [None])[0]
-            from urllib.parse import quote
-            import re
-
-            name = re.sub(r"%[0-9a-f]{2}", lambda m: m.group(0).upper(), quote(first, safe="")) if first else f"_col.{number}"
+            first = next(iter(titles.values()), [None])[0]
+            name = name_from_title(first) if first else f"_col.{number}"
         column = Column(number=number, name=name, titles=titles)
         apply_inherited(column, table.inherited, ctx)
         insert_at = len([c for c in table.columns if not c.virtual])
