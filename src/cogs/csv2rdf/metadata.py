@@ -650,7 +650,8 @@ def _datatype(value: Any, ctx: Context) -> dts.Datatype | None:
         if value in dts.BUILTINS:
             return dts.Datatype(base=value, iri=dts.BUILTINS[value][0])
         if re.match(r"^[a-z][a-z0-9+.\-]*://", value, re.I):
-            return dts.Datatype(base="string", iri=value)
+            ctx.warn(f"datatype {value!r} is not a built-in datatype; describe it with {{\"@id\": ..., \"base\": ...}}")
+            return None
         ctx.warn(f"ignoring unknown datatype {value!r}")
         return None
     if not isinstance(value, dict):
