@@ -1,0 +1,295 @@
+"""Time `cogs build` against `csvcubed build` on the same synthetic tables.
+
+For each size it generates a cube (bench/generate.py), then runs, each as its own process:
+
+- `cogs build <families> -o <out>`: the full build (CSVW, RDF, dump);
+- `csvcubed build <csv> -c qube-config.json -o <out>` (csvcubed 0.5.1, in its own virtual
+  environment under bench/work/, created on first use): CSVW only.
+
+Wall time is measured around the process; peak memory is the larger of the process's own peak
+resident set (`wait4` rusage) and the peak of the summed resident sets of its process tree,
+sampled from /proc every 50 ms (so worker processes count too). Linux only.
+
+    python bench/build_bench.py --sizes 100000,1000000 --write-readme
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+WORK = BENCH / "work"
+VENV = WORK / "csvcubed-venv"
+CSVCUBED = "csvcubed==0.5.1"
+README = BENCH / "README.md"
+SECTION = "## build"
+
+
+@dataclass(frozen=True)
+class Run:
+    tool: str
+    rows: int
+    seconds: float
+    peak_mb: float
+    cpu_seconds: float
+    out_mb: float
+    ok: bool
+    note: str = ""
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+def _tree_rss(root: int) -> int:
+    """Summed resident set (bytes) of `root` and all its descendants, read from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # Fields after the command name (which may hold spaces) start after the last ')'.
+        fields = stat[stat.rindex(b")") + 2:].split()
+        pid, ppid = int(entry), int(fields[1])
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(fields[21]) * page
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, ()))
+    return total
+
+
+def measure(tool: str, rows: int, command: list[str], out: Path, timeout: float,
+            cwd: Path | None = None, log: Path | None = None) -> Run:
+    """Run `command` once as a fresh process; time it and record its peak memory."""
+    if out.exists():
+        shutil.rmtree(out)
+    log = log or out.parent / f"{out.name}.log"
+    with log.open("wb") as sink:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, stdout=sink, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        peak = 0
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, _tree_rss(process.pid))
+                done.wait(0.05)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        timer = threading.Timer(timeout, lambda: os.killpg(process.pid, signal.SIGKILL))
+        timer.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        timer.cancel()
+        done.set()
+        sampler.join()
+        code = os.waitstatus_to_exitcode(status)
+        process.returncode = code  # reaped by wait4 above; keep Popen from waiting again
+    peak = max(peak, usage.ru_maxrss * 1024)
+    cpu = usage.ru_utime + usage.ru_stime
+    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) if out.exists() else 0
+    ok = code == 0
+    note = ""
+    if code == -signal.SIGKILL and seconds >= timeout:
+        note = f"did not finish in {timeout:g} s (stopped)"
+    elif not ok:
+        tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:]
+        note = f"exit {code}: {tail[0][:200] if tail else ''} (log: {log})"
+    return Run(tool, rows, seconds, peak / 2**20, cpu, size / 2**20, ok, note)
+
+
+def ensure_csvcubed() -> Path:
+    """The csvcubed executable, installing csvcubed 0.5.1 into its own venv on first use."""
+    exe = VENV / "bin" / "csvcubed"
+    if not exe.exists():
+        WORK.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        subprocess.run([str(VENV / "bin" / "pip"), "install", "--quiet", CSVCUBED], check=True)
+    return exe
+
+
+def csvcubed_version(exe: Path) -> str:
+    result = subprocess.run([str(exe), "version"], capture_output=True, text=True)
+    found = re.search(r"\d+\.\d+\.\d+\S*", result.stdout + result.stderr)
+    return found.group(0) if found else "unknown"
+
+
+def cogs_command() -> list[str]:
+    exe = REPO / ".venv" / "bin" / "cogs"
+    if exe.exists():
+        return [str(exe)]
+    return [sys.executable, "-m", "cogs.cli"]
+
+
+def label(rows: int) -> str:
+    if rows % 1_000_000 == 0:
+        return f"{rows // 1_000_000}M"
+    if rows % 1000 == 0:
+        return f"{rows // 1000}k"
+    return str(rows)
+
+
+def bench_size(rows: int, tools: list[str], timeout: float, repeat: int, seed: int) -> list[Run]:
+    folder = WORK / label(rows)
+    manifest = folder / "manifest.json"
+    current = json.loads(manifest.read_text()) if manifest.exists() else {}
+    if current.get("rows") != rows or current.get("seed") != seed or len(current.get("datasets", {})) != 1:
+        print(f"generating {rows:,} rows into {folder}", file=sys.stderr)
+        # In a child process, so this one stays small: a forked child's peak RSS counts its
+        # parent's pages until it execs.
+        subprocess.run([sys.executable, str(BENCH / "generate.py"), "--rows", str(rows), "--seed",
+                        str(seed), "--out", str(folder)], check=True, stdout=subprocess.DEVNULL)
+    runs: list[Run] = []
+    for tool in tools:
+        attempts: list[Run] = []
+        for _ in range(repeat):
+            if tool == "cogs":
+                run = measure("cogs", rows, [*cogs_command(), "build", str(folder / "families"),
+                                             "-o", str(folder / "cogs-out")], folder / "cogs-out", timeout)
+            else:
+                cube = folder / "csvcubed" / "cube-01"
+                run = measure("csvcubed", rows, [str(ensure_csvcubed()), "build", "data.csv", "-c",
+                                                 "qube-config.json", "-o", str(folder / "csvcubed-out")],
+                              folder / "csvcubed-out", timeout, cwd=cube)
+            print(f"{tool:9} {rows:>10,} rows  {run.seconds:8.1f} s  {run.peak_mb:7.0f} MB  "
+                  f"{run.note}", file=sys.stderr)
+            attempts.append(run)
+            if not run.ok:
+                break
+        good = [r for r in attempts if r.ok]
+        if good:
+            best = min(good, key=lambda r: r.seconds)
+            runs.append(Run(best.tool, rows, statistics.median(r.seconds for r in good),
+                            max(r.peak_mb for r in good), best.cpu_seconds, best.out_mb, True))
+        else:
+            runs.append(attempts[-1])
+    return runs
+
+
+def table(runs: list[Run]) -> str:
+    lines = ["| rows | tool | seconds | rows/s | CPU s | peak MB | output MB | cogs / csvcubed time |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|"]
+    by_size: dict[int, dict[str, Run]] = {}
+    for run in runs:
+        by_size.setdefault(run.rows, {})[run.tool] = run
+    for rows in sorted(by_size):
+        pair = by_size[rows]
+        for tool in ("cogs", "csvcubed"):
+            run = pair.get(tool)
+            if run is None:
+                continue
+            ratio = ""
+            other = pair.get("csvcubed")
+            if tool == "cogs" and run.ok and other is not None:
+                if other.ok:
+                    ratio = f"{run.seconds / other.seconds:.2f}"
+                elif other.note.startswith("did not finish"):
+                    ratio = f"< {run.seconds / other.seconds:.2f}"
+            if run.ok:
+                lines.append(f"| {rows:,} | {tool} | {run.seconds:.1f} | {run.rows_per_second:,.0f} | "
+                             f"{run.cpu_seconds:.1f} | {run.peak_mb:,.0f} | {run.out_mb:,.0f} | {ratio} |")
+            else:
+                lines.append(f"| {rows:,} | {tool} | ({run.seconds:.0f}) | | | {run.peak_mb:,.0f} | | "
+                             f"{run.note} |")
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    cpus = os.cpu_count() or 0
+    memory = ""
+    try:
+        with open("/proc/meminfo") as f:
+            kb = int(f.readline().split()[1])
+        memory = f", {kb / 2**20:.0f} GB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip() + ", "
+                    break
+    except OSError:
+        pass
+    return f"{model}{cpus} CPUs{memory}, Python {sys.version.split()[0]}"
+
+
+START, END = "<!-- build-bench:start -->", "<!-- build-bench:end -->"
+
+
+def figures(runs: list[Run], version: str, command: str) -> str:
+    """The measured block of the README's build section: when, where, how, and the table."""
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    return (f"Measured {when} on {machine()}; csvcubed {version}. Command:\n\n"
+            f"    {command}\n\n{table(runs)}")
+
+
+def write_readme(block: str) -> None:
+    """Replace the measured block of bench/README.md's build section, keeping everything else.
+
+    Creates the section, or the README, when absent; other `## ...` sections are left as they are.
+    """
+    readme = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
+    fenced = f"{START}\n{block}\n{END}"
+    if START in readme and END in readme:
+        head, rest = readme.split(START, 1)
+        _, tail = rest.split(END, 1)
+        readme = head + fenced + tail
+    else:
+        readme = readme.rstrip("\n") + f"\n\n{SECTION}\n\n{fenced}\n"
+    README.write_text(readme, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100000,1000000", help="observation counts, comma-separated")
+    parser.add_argument("--tools", default="cogs,csvcubed", help="which builds to time (cogs, csvcubed)")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds before a build is stopped")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per build; the median time is shown")
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--write-readme", action="store_true", help="write the table into bench/README.md")
+    args = parser.parse_args(argv)
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
+    tools = [t for t in args.tools.split(",") if t]
+    unknown = set(tools) - {"cogs", "csvcubed"}
+    if unknown:
+        parser.error(f"unknown tool {sorted(unknown)}: use cogs, csvcubed")
+    runs: list[Run] = []
+    for rows in sizes:
+        runs.extend(bench_size(rows, tools, args.timeout, args.repeat, args.seed))
+    version = csvcubed_version(ensure_csvcubed()) if "csvcubed" in tools else "(not run)"
+    print(table(runs))
+    if args.write_readme:
+        command = " ".join(["python bench/build_bench.py", *(argv if argv is not None else sys.argv[1:])])
+        write_readme(figures(runs, version, command))
+    return 0 if all(r.ok for r in runs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
