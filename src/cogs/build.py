@@ -11,6 +11,7 @@ import hashlib
 import os
 import shutil
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -29,6 +30,7 @@ from cogs.table import LINE
 from cogs.uris import Minter
 
 DUMP = "cogs.nq.gz"
+OBSERVATIONS = "observations.nt.gz"
 Progress = Callable[[str, int, int], None]
 
 
@@ -131,8 +133,8 @@ def _write(project: ProjectConfig, minter: Minter, families: list[Family], prepa
     written_lists: set[str] = set()
     total = sum(len(v) for v in prepared.values())
     done = 0
-    with igzip.IGzipFile(filename="", mode="wb", compresslevel=1, fileobj=(staging / DUMP).open("wb"),
-                         mtime=0) as dump:
+    with (staging / DUMP).open("wb") as raw, \
+            igzip.IGzipFile(filename="", mode="wb", compresslevel=1, fileobj=raw, mtime=0) as dump:
         catalog = graphs.catalog_graph(project.site.title, project.site.description, families, minter)
         catalog_nt = graphs.ntriples_sorted(catalog)
         (staging / "catalog.ttl").write_bytes(graphs.turtle(catalog))
@@ -153,13 +155,8 @@ def _write(project: ProjectConfig, minter: Minter, families: list[Family], prepa
                 meta_nt = graphs.ntriples_sorted(metadata)
                 digest = hashlib.sha256(meta_nt)
                 dump.write(_in_graph(meta_nt, dataset.uri))
-                count = len(meta_nt.splitlines())
-                with (folder / "observations.nt").open("wb") as handle:
-                    for data in observations.chunks(item):
-                        handle.write(data)
-                        digest.update(data)
-                        dump.write(_in_graph(data, dataset.uri))
-                        count += data.count(b"\n")
+                count = len(meta_nt.splitlines()) + observations.count(item)
+                _write_observations(item, folder / OBSERVATIONS, digest, dump)
                 result.graphs.append({"iri": dataset.uri, "sha256": digest.hexdigest(), "triples": count,
                                       "dataset": dataset.key})
                 result.observations += dataset.observations
@@ -168,7 +165,7 @@ def _write(project: ProjectConfig, minter: Minter, families: list[Family], prepa
                                           "observations": dataset.observations,
                                           "metadata": f"{dataset.key}/data.csv-metadata.json",
                                           "turtle": f"{dataset.key}/dataset.ttl",
-                                          "ntriples": f"{dataset.key}/observations.nt"})
+                                          "ntriples": f"{dataset.key}/{OBSERVATIONS}"})
                 for codelist in dataset.codelists:
                     if codelist.uri not in written_lists:
                         written_lists.add(codelist.uri)
@@ -180,6 +177,28 @@ def _write(project: ProjectConfig, minter: Minter, families: list[Family], prepa
     (staging / "manifest.json").write_bytes(csvw.dumps(manifest))
     (staging / "index.html").write_text(_plain_index(project, families), "utf-8")
     return result
+
+
+def _write_observations(item: Prepared, path: Path, digest: "hashlib._Hash", dump: igzip.IGzipFile) -> None:
+    """Stream the observations into their own gzip'd N-Triples, the digest and the dump.
+
+    Text is made a chunk at a time by polars (which releases the GIL) while a writer thread
+    compresses and hashes the previous chunk; at most two chunks are held at once.
+    """
+    def put(data: bytes) -> None:
+        own.write(data)
+        digest.update(data)
+        dump.write(_in_graph(data, item.dataset.uri))
+
+    with path.open("wb") as raw, igzip.IGzipFile(filename="", mode="wb", compresslevel=1, fileobj=raw,
+                                                 mtime=0) as own, ThreadPoolExecutor(max_workers=1) as writer:
+        pending: Future[None] | None = None
+        for data in observations.chunks(item):
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(put, data)
+        if pending is not None:
+            pending.result()
 
 
 def _with_codelists(item: Prepared, lists: dict[str, CodeList], minter: Minter) -> Dataset:

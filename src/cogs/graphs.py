@@ -22,7 +22,7 @@ DISTRIBUTIONS = (
     ("csv", "data.csv", "text/csv", "CSV"),
     ("csvw", "data.csv-metadata.json", "application/csvm+json", "CSVW metadata"),
     ("turtle", "dataset.ttl", "text/turtle", "Turtle (metadata and structure)"),
-    ("ntriples", "observations.nt", "application/n-triples", "N-Triples (observations)"),
+    ("ntriples", "observations.nt.gz", "application/n-triples", "N-Triples (observations, gzip)"),
 )
 
 
@@ -79,6 +79,8 @@ def dcat_record(graph: Graph, dataset: Dataset, family: Family, minter: Minter) 
         graph.add((dist, DCTERMS.title, en(f"{dataset.title} ({title})")))
         graph.add((dist, DCAT.downloadURL, URIRef(dataset.uri + file)))
         graph.add((dist, DCAT.mediaType, URIRef(MEDIA + media)))
+        if file.endswith(".gz"):
+            graph.add((dist, DCAT.compressFormat, URIRef(MEDIA + "application/gzip")))
         graph.add((dist, DCTERMS.license, URIRef(family.license)))
 
 

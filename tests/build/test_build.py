@@ -17,6 +17,11 @@ from cogs.build import build
 from cogs.cli import main
 
 
+def observations(folder: Path) -> rdflib.Graph:
+    return rdflib.Graph().parse(data=gzip.decompress((folder / "observations.nt.gz").read_bytes()).decode(),
+                                format="nt")
+
+
 def files(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
@@ -28,17 +33,20 @@ def test_cli_build_writes_out(good_project: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "built 2 datasets in 1 families (8 observations)" in result.output
     for name in ["index.html", "catalog.ttl", "cogs.nq.gz", "manifest.json", "trade/goods/data.csv",
-                 "trade/goods/data.csv-metadata.json", "trade/goods/dataset.ttl", "trade/goods/observations.nt",
+                 "trade/goods/data.csv-metadata.json", "trade/goods/dataset.ttl", "trade/goods/observations.nt.gz",
                  "trade/codelist/flow/codelist.csv", "trade/codelist/flow/codelist.csv-metadata.json"]:
         assert (out / name).is_file(), name
 
 
 def test_every_rdf_file_parses(good_project: Path, tmp_path: Path) -> None:
     out = build(good_project, tmp_path / "out").out
-    rdf_files = sorted(out.rglob("*.ttl")) + sorted(out.rglob("*.nt"))
+    rdf_files = sorted(out.rglob("*.ttl")) + sorted(out.rglob("*.nt.gz"))
     assert len(rdf_files) >= 6
     for path in rdf_files:
-        graph = rdflib.Graph().parse(path, format="turtle" if path.suffix == ".ttl" else "nt")
+        if path.suffix == ".ttl":
+            graph = rdflib.Graph().parse(path, format="turtle")
+        else:
+            graph = rdflib.Graph().parse(data=gzip.decompress(path.read_bytes()).decode(), format="nt")
         assert len(graph) > 0, path
 
 
@@ -85,7 +93,7 @@ def test_two_builds_are_byte_identical(good_project: Path, tmp_path: Path) -> No
 
 def test_markers_become_status_and_suppress_the_value(good_project: Path, tmp_path: Path) -> None:
     out = build(good_project, tmp_path / "out").out
-    graph = rdflib.Graph().parse(out / "trade/goods/observations.nt", format="nt")
+    graph = observations(out / "trade/goods")
     suppressed = rdflib.URIRef("https://stats.example.org/trade/goods/#obs/E12000001/2019/import")
     status = rdflib.URIRef("http://purl.org/linked-data/sdmx/2009/attribute#obsStatus")
     measure = rdflib.URIRef("https://stats.example.org/trade/measure/trade-value/")
@@ -101,7 +109,7 @@ def test_codes_stay_as_written_and_labels_map_to_notations(good_project: Path, t
     text = (out / "trade/goods/data.csv").read_text()
     assert "E12000001,2019,export,1234.5" in text
     assert "E12000002,2019-Q1,export,99" in text  # "Exports" (a label) written as its notation
-    graph = rdflib.Graph().parse(out / "trade/goods/observations.nt", format="nt")
+    graph = observations(out / "trade/goods")
     period = rdflib.URIRef("http://purl.org/linked-data/sdmx/2009/dimension#refPeriod")
     assert set(graph.objects(None, period)) == {rdflib.URIRef("http://reference.data.gov.uk/id/year/2019"),
                                                 rdflib.URIRef("http://reference.data.gov.uk/id/quarter/2019-Q1")}

@@ -41,7 +41,7 @@ def test_table2qb_table_builds_with_its_codelists(table2qb_out: Path, dataset: s
     source, lists = TABLES[dataset]
     folder = table2qb_out / "table2qb" / dataset
     graph = rdflib.Graph().parse(folder / "dataset.ttl")
-    graph.parse(folder / "observations.nt", format="nt")
+    graph.parse(data=gzip.decompress((folder / "observations.nt.gz").read_bytes()).decode(), format="nt")
     observations = set(graph.subjects(RDF.type, QB.Observation))
     assert len(observations) == rows_of(shared_path("data", "table2qb", source))
     schemes = {str(s).rstrip("/").rsplit("/", 1)[-1] for s in graph.subjects(RDF.type, SKOS.ConceptScheme)}
@@ -55,7 +55,7 @@ def test_table2qb_table_builds_with_its_codelists(table2qb_out: Path, dataset: s
 
 
 def test_table2qb_cdid_attribute_is_kept(table2qb_out: Path) -> None:
-    text = (table2qb_out / "table2qb" / "bop-quarterly" / "observations.nt").read_text()
+    text = gzip.decompress((table2qb_out / "table2qb" / "bop-quarterly" / "observations.nt.gz").read_bytes()).decode()
     assert '"MTN7"' in text
 
 

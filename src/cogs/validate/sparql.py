@@ -38,6 +38,15 @@ def term_text(term: Term | ox.Triple | None) -> str:
     return str(term)
 
 
+def display_term(term: Term | ox.Triple) -> str:
+    """A term as it reads in a message: IRIs in angle brackets, literals quoted."""
+    if isinstance(term, ox.Literal):
+        return '"' + term.value + '"'
+    if isinstance(term, ox.NamedNode):
+        return f"<{term.value}>"
+    return term_text(term)
+
+
 def _subclasses(store: ox.Store, cls: str) -> list[str]:
     query = f"SELECT DISTINCT ?c WHERE {{ ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{cls}> }}"
     found = {term_text(row["c"]) for row in store.query(query, use_default_graph_as_union=True)}  # type: ignore[index,union-attr]
@@ -71,7 +80,7 @@ def run_check(store: ox.Store, shapes: Shapes, check: Check) -> list[Violation]:
     out = set()
     for row in rows:  # type: ignore[union-attr]
         focus = term_text(row["this"])
-        bindings = tuple((v, term_text(row[v])) for v in variables if v != "this" and row[v] is not None)
+        bindings = tuple((v, display_term(row[v])) for v in variables if v != "this" and row[v] is not None)
         out.add(Violation(check.code, focus, check.shape, check.severity, check.message, check.path, bindings))
     return sorted(out)
 

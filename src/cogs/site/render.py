@@ -1,0 +1,366 @@
+"""Render the discovery site: one page per minted URI, plus search, assets and data files.
+
+Pages are gathered in memory as `path -> bytes` and written at the end; a file whose bytes are
+unchanged is left alone, so re-rendering is cheap and byte-stable.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+from rdflib import Literal, URIRef
+
+from cogs.problems import Location, Problem, Severity
+from cogs.site import assets
+from cogs.site.load import Site, read_site
+from cogs.site.rdf import Index, dumps, schema_catalog, schema_dataset
+from cogs.site.search import build_index, plain
+from cogs.site.tables import Observations, observations
+
+MAX_OPTIONS = 1000
+LATEST = 10
+_MARKDOWN = MarkdownIt("js-default")  # raw HTML off: markup in metadata is shown as text
+LICENCES = {
+    "http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/": "Open Government Licence v3.0",
+    "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/": "Open Government Licence v3.0",
+}
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+@dataclass(frozen=True)
+class Linker:
+    """Relative links from one page, so the site works from disk and under any base path."""
+
+    here: str  # the page's own site path, e.g. "trade/regional-trade/"
+
+    @property
+    def root(self) -> str:
+        return "../" * self.here.count("/")
+
+    def page(self, path: str) -> str:
+        return f"{self.root}{path}index.html"
+
+    def file(self, path: str) -> str:
+        return f"{self.root}{path}"
+
+    def asset(self, path: str) -> str:
+        return f"{self.root}assets/{path}"
+
+
+def markdown(text: str) -> Markup:
+    """Markdown rendered with raw HTML disabled and unsafe link schemes refused."""
+    return Markup(_MARKDOWN.render(text or ""))
+
+
+def is_web(url: str | None) -> bool:
+    return bool(url) and re.match(r"^(https?:|mailto:)", str(url), re.IGNORECASE) is not None
+
+
+def date(value: str | None) -> str:
+    found = re.match(r"^(\d{4})-(\d{2})-(\d{2})", value or "")
+    if not found:
+        return value or ""
+    year, month, day = found.groups()
+    return f"{int(day)} {MONTHS[int(month) - 1]} {year}"
+
+
+def environment(themes: list[Path]) -> Environment:
+    loaders = [FileSystemLoader(str(theme / "templates")) for theme in reversed(themes)]
+    env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(default=True, default_for_string=True),
+                      undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
+    env.filters.update(markdown=markdown, plain=plain, date=date, is_web=is_web)
+    return env
+
+
+class Renderer:
+    def __init__(self, site: Site, env: Environment) -> None:
+        self.site = site
+        self.env = env
+        self.index = Index(site.graph)
+        self.files: dict[str, bytes] = {}
+        self.pages: set[str] = set()
+        self.problems: list[Problem] = []
+        self.observations: dict[str, Observations] = {}
+        self.queries = _example_queries()
+        self.sparql = (site.out / "sparql" / "index.html").is_file() or _has_endpoint()
+
+    # -- output ----------------------------------------------------------------------------------
+    def page(self, path: str, template: str, subjects: list[str] | None = None, **context: Any) -> None:
+        """Render one page at `path` (a folder), with Turtle and JSON-LD alternates of `subjects`."""
+        to = Linker(path)
+        jsonld = list(context.pop("jsonld", []))
+        alternates = subjects is not None
+        if subjects is not None:
+            triples = self.index.describe(*subjects)
+            graph = self.index.jsonld(triples)
+            jsonld.append(graph)
+            self.files[f"{path}index.ttl"] = self.index.turtle(triples)
+            self.files[f"{path}index.jsonld"] = dumps(graph)
+        context.setdefault("uri", subjects[0] if subjects else None)
+        context.setdefault("description", "")
+        context.setdefault("breadcrumbs", [])
+        context.setdefault("section", "home")
+        text = self.env.get_template(template).render(site=self.site, to=to, jsonld=jsonld, alternates=alternates,
+                                                      sparql=self.sparql, **context)
+        self.files[f"{path}index.html"] = text.encode("utf-8")
+        self.pages.add(path)
+
+    def crumbs(self, to: Linker, *items: tuple[str, str]) -> list[tuple[str, str]]:
+        return [("Home", to.page(""))] + [(text, to.page(path)) for text, path in items]
+
+    # -- pages -----------------------------------------------------------------------------------
+    def render(self) -> None:
+        site = self.site
+        for uri in sorted(site.datasets):
+            self.observations[uri] = observations(site, site.datasets[uri])
+        for uri in sorted(site.datasets):
+            self.dataset_page(uri)
+        for uri in sorted(site.families):
+            self.family_page(uri)
+        self.home_page()
+        for uri in sorted(site.codelists):
+            self.codelist_pages(uri)
+        for uri in sorted(site.components):
+            self.component_page(uri)
+        self.search_page()
+        self.fallback_pages()
+
+    def home_page(self) -> None:
+        site = self.site
+        families = [site.families[u] for u in sorted(site.families, key=lambda u: site.families[u].title.lower())]
+        datasets = list(site.datasets.values())
+        latest = sorted(datasets, key=lambda d: (d.modified or d.issued, d.title), reverse=True)[:LATEST]
+        self.page("", "home.html", [site.base], title=site.title, description=plain(site.description),
+                  families=families, datasets=datasets, latest=latest, jsonld=[schema_catalog(site)])
+
+    def family_page(self, uri: str) -> None:
+        site = self.site
+        family = site.families[uri]
+        to = Linker(family.path)
+        datasets = sorted((site.datasets[u] for u in family.datasets), key=lambda d: d.title.lower())
+        counts: dict[str, int] = {}
+        for d in datasets:
+            for c in {*d.dimensions, *d.measures, *d.attributes}:
+                counts[c] = counts.get(c, 0) + 1
+        shared = [(site.components[c], n, site.codelists.get(site.components[c].codelist or ""))
+                  for c, n in sorted(counts.items(), key=lambda kv: (-kv[1], site.components[kv[0]].label))
+                  if n > 1 or (site.components[c].path or "").startswith(family.path)]
+        shared = [row for row in shared if row[1] > 1]
+        lists = []
+        for cl in site.codelists.values():
+            used = len(cl.datasets & set(family.datasets))
+            if used or cl.path.startswith(family.path):
+                lists.append((cl, used))
+        lists.sort(key=lambda item: (-item[1], item[0].title.lower()))
+        self.page(family.path, "family.html", [uri], title=family.title, family=family, datasets=datasets,
+                  shared=shared, codelists=lists, description=plain(family.description)[:300],
+                  breadcrumbs=self.crumbs(to))
+
+    def dataset_page(self, uri: str) -> None:
+        site = self.site
+        dataset = site.datasets[uri]
+        obs = self.observations[uri]
+        to = Linker(dataset.path)
+        family = site.families.get(f"{site.base}{dataset.family}/")
+        for name, data in obs.explorer.items():
+            self.files[f"{dataset.path}explore/{name}"] = data
+        if obs.labelled_csv:
+            self.files[f"{dataset.path}data-labelled.csv"] = obs.labelled_csv
+        formats = {"csv": ("Data (CSV)", "CSV"), "csvw": ("CSVW metadata", "JSON"),
+                   "turtle": ("Metadata and structure (Turtle)", "Turtle"),
+                   "ntriples": ("Observations (N-Triples)", "N-Triples")}
+        downloads = [(formats[k][0], to.file(dataset.files[k]), formats[k][1]) for k in formats if k in dataset.files]
+        if obs.labelled_csv:
+            downloads.insert(1, ("Data with labels (CSV)", "data-labelled.csv", "CSV"))
+        downloads.append(("This page's metadata (JSON-LD)", "index.jsonld", "JSON-LD"))
+        columns = {c.component: c.title for c in dataset.columns if c.component}
+        structure = []
+        for kind_uris in (dataset.dimensions, dataset.measures, dataset.attributes):
+            for c in kind_uris:
+                component = site.components[c]
+                structure.append((component, site.codelists.get(component.codelist or ""), columns.get(c)))
+        filters = [c for c in obs.columns if c.role == "dimension" and c.coded and len(c.values) > 1]
+        period_title = next((c.title.lower() for c in obs.columns if c.name == obs.period), "time")
+        temporal = None
+        period_column = next((c for c in obs.columns if c.name == obs.period), None)
+        if period_column and period_column.values:
+            temporal = f"{period_column.values[0].code}/{period_column.values[-1].code}"
+        crumbs = self.crumbs(to, *([(family.title, family.path)] if family else []))
+        self.page(dataset.path, "dataset.html", [uri], title=dataset.title, dataset=dataset, family=family,
+                  obs=obs, downloads=downloads, structure=structure, filters=filters, max_options=MAX_OPTIONS,
+                  period_title=period_title, queries=self.queries(uri), license_name=LICENCES.get(dataset.license or ""),
+                  description=dataset.summary or plain(dataset.description)[:300], breadcrumbs=crumbs,
+                  jsonld=[schema_dataset(site, dataset, temporal)])
+
+    def codelist_pages(self, uri: str) -> None:
+        site = self.site
+        cl = site.codelists[uri]
+        to = Linker(cl.path)
+        datasets = sorted((site.datasets[u] for u in cl.datasets), key=lambda d: d.title.lower())
+        components = sorted((site.components[c] for c in cl.components), key=lambda c: c.label)
+        downloads = [(text, name) for text, name in (("Codes (CSV)", "codelist.csv"),
+                                                     ("CSVW metadata", "codelist.csv-metadata.json"),
+                                                     ("Turtle", "codelist.ttl"))
+                     if (site.out / unquote(cl.path) / name).is_file()]
+        self.page(cl.path, "codelist.html", [uri, *(c.uri for c in cl.codes)], title=cl.title, codelist=cl,
+                  datasets=datasets, components=components, codes=site.codes, downloads=downloads,
+                  description=plain(cl.description)[:300], breadcrumbs=self.crumbs(to))
+        children: dict[str, list[Any]] = {}
+        for code in cl.codes:
+            if code.broader:
+                children.setdefault(code.broader, []).append(code)
+        for code in cl.codes:
+            if code.path in self.pages:
+                continue
+            used = sorted((site.datasets[u] for u in code.datasets), key=lambda d: d.title.lower())
+            crumbs = self.crumbs(Linker(code.path), (cl.title, cl.path))
+            self.page(code.path, "code.html", [code.uri], title=f"{code.label} ({code.notation})" if code.notation
+                      and code.notation != code.label else code.label, code=code, codelist=cl,
+                      parent=site.codes.get(code.broader or ""), children=children.get(code.uri, []),
+                      datasets=used, description=plain(code.description)[:300], breadcrumbs=crumbs)
+
+    def component_page(self, uri: str) -> None:
+        site = self.site
+        component = site.components[uri]
+        if component.path is None:
+            return  # a standard property (sdmx, qb): it has its own home
+        datasets = sorted((site.datasets[u] for u in component.datasets), key=lambda d: d.title.lower())
+        parents = sorted(str(o) for o in site.graph.objects(URIRef(uri),
+                                                             URIRef("http://www.w3.org/2000/01/rdf-schema#subPropertyOf")))
+        family = component.path.split("/", 1)[0]
+        family_item = site.families.get(f"{site.base}{family}/")
+        to = Linker(component.path)
+        crumbs = self.crumbs(to, *([(family_item.title, family_item.path)] if family_item else []))
+        self.page(component.path, "component.html", [uri], title=component.label, component=component,
+                  codelist=site.codelists.get(component.codelist or ""), datasets=datasets, parents=parents,
+                  description=plain(component.description)[:300], breadcrumbs=crumbs)
+
+    def search_page(self) -> None:
+        site = self.site
+        for name, data in build_index(site).items():
+            self.files[f"search/{name}"] = data
+        datasets = list(site.datasets.values())
+        facets = [
+            ("family", "Family", sorted({f.title for f in site.families.values() if f.datasets})),
+            ("theme", "Theme", sorted({t for d in datasets for t in d.themes})),
+            ("publisher", "Publisher", sorted({d.publisher for d in datasets if d.publisher})),
+            ("dimension", "Dimension", sorted({site.components[c].label for d in datasets for c in d.dimensions})),
+        ]
+        self.page("search/", "search.html", None, title="Search", facets=[f for f in facets if f[2]],
+                  section="search", breadcrumbs=self.crumbs(Linker("search/")))
+
+    def fallback_pages(self) -> None:
+        """A page for every other URI this site mints (units, publishers, themes' catalogue, ...)."""
+        site = self.site
+        minted: set[str] = set()
+        for s, _, o in site.graph:
+            for term in (s, o):
+                if isinstance(term, URIRef) and str(term).startswith(site.base):
+                    minted.add(str(term))
+        for uri in sorted(minted):
+            path = site.path_of(uri)
+            assert path is not None
+            if path in self.pages or path in self.files:
+                continue
+            if not path.endswith("/") and path != "":
+                if not (site.out / unquote(path)).is_file():
+                    self.problems.append(Problem("site.unresolved-uri", f"{uri} names a file that is not in the "
+                                                 "built site", Location(str(site.out / unquote(path))),
+                                                 Severity.WARNING, focus=uri))
+                continue
+            owner = URIRef(site.base + path)
+            title = _label_of(site, str(owner))
+            statements = []
+            for s, p, o in self.index.describe(str(owner)):
+                target = None
+                if isinstance(o, URIRef):
+                    target_path = site.path_of(str(o))
+                    target = Linker(path).file(target_path) if target_path and not target_path.endswith("/") else (
+                        Linker(path).page(target_path) if target_path is not None else (str(o) if is_web(str(o))
+                                                                                         else None))
+                shown = str(o) if not isinstance(o, Literal) else str(o)
+                statements.append((str(s), self.index.compact(str(p)), shown, target))
+            self.page(path, "resource.html", [str(owner)], title=title, kind="Resource", statements=statements,
+                      breadcrumbs=self.crumbs(Linker(path)))
+
+
+def _label_of(site: Site, uri: str) -> str:
+    from cogs.site.load import label
+    return label(site.graph, uri)
+
+
+def _has_endpoint() -> bool:
+    """Whether the SPARQL stage (`cogs.endpoint`, which writes `sparql/`) is installed."""
+    import importlib.util
+    return importlib.util.find_spec("cogs.endpoint") is not None
+
+
+def _example_queries() -> Any:
+    """Example SPARQL queries from `cogs.endpoint`, when that module provides them."""
+    try:
+        from cogs import endpoint  # type: ignore[attr-defined]
+    except ImportError:
+        return lambda uri: []
+    make = getattr(endpoint, "example_queries", None)
+    if make is None:
+        return lambda uri: []
+
+    def queries(uri: str) -> list[dict[str, str]]:
+        found = make(uri)
+        out = []
+        items = found.items() if isinstance(found, dict) else found
+        for item in items:
+            if isinstance(item, dict):
+                out.append({"title": str(item.get("title") or item.get("name") or "Query"),
+                            "query": str(item.get("query") or item.get("sparql") or "")})
+            elif isinstance(item, (tuple, list)) and len(item) == 2:
+                out.append({"title": str(item[0]), "query": str(item[1])})
+            else:
+                out.append({"title": "Query", "query": str(getattr(item, "query", item))})
+        return out
+    return queries
+
+
+def write(out: Path, files: dict[str, bytes]) -> None:
+    for path, data in sorted(files.items()):
+        target = out / unquote(path)
+        try:
+            if target.read_bytes() == data:
+                continue
+        except (FileNotFoundError, IsADirectoryError):
+            pass
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+def render_site(out_dir: Path, *, theme_dir: Path | None = None) -> list[Problem]:
+    """Render the discovery site into a built `out_dir`, reading only what the build wrote there."""
+    out_dir = Path(out_dir)
+    site = read_site(out_dir)
+    themes = [assets.default_theme()] + ([Path(theme_dir)] if theme_dir else [])
+    if theme_dir is not None and not (Path(theme_dir) / "templates").is_dir() and \
+            not (Path(theme_dir) / "static").is_dir():
+        site.problems.append(Problem("site.empty-theme", f"theme folder {theme_dir} has no templates/ or static/",
+                                     Location(str(theme_dir)), Severity.WARNING,
+                                     hint="put template overrides in templates/ and files in static/"))
+    renderer = Renderer(site, environment(themes))
+    renderer.render()
+    govuk, problems = assets.govuk_assets()
+    for name, data in govuk.items():
+        renderer.files[f"assets/{name}"] = data
+    for name, data in assets.theme_static(themes).items():
+        renderer.files[f"assets/cogs/{name}"] = data
+    write(out_dir, renderer.files)
+    return site.problems + renderer.problems + problems
+
+
+

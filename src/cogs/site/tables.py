@@ -1,0 +1,220 @@
+"""A dataset's observations for the site: labels for codes, a preview, a labelled CSV and the
+explorer's paged, dictionary-encoded chunks.
+
+Work is column-wise (polars); Python only touches the distinct codes of a column.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from cogs.reference import gss_areas, period_label, period_paths
+from cogs.site.load import Code, Column, Dataset, Site, expand_template, label, template_variables
+from cogs.uris import GSS_GEOGRAPHY, REF_TIME
+
+PREVIEW_ROWS = 10
+CHUNK_ROWS = 5000
+NUMERIC = ("decimal", "integer", "double", "number", "float")
+
+
+@dataclass
+class Value:
+    code: str
+    label: str
+    uri: str | None = None
+    path: str | None = None  # site path of the code's page
+
+
+@dataclass
+class ShownColumn:
+    name: str
+    title: str
+    role: str
+    component: str | None
+    coded: bool
+    values: list[Value] = field(default_factory=list)  # distinct values in display order
+
+
+@dataclass
+class Observations:
+    columns: list[ShownColumn]
+    preview: list[list[Value]]
+    rows: int
+    period: str | None  # CSVW name of the time dimension, if any
+    measure: str | None  # CSVW name of the column holding the numbers
+    labelled_csv: bytes
+    explorer: dict[str, bytes]  # file name -> content, under `{dataset}/explore/`
+    used_codes: set[str]
+
+
+def read_frame(site: Site, dataset: Dataset) -> pl.DataFrame:
+    source = site.out / dataset.key / "data.csv"
+    if dataset.csv:
+        from urllib.parse import unquote
+        source = site.out / unquote(dataset.csv)
+    if not source.is_file():
+        return pl.DataFrame()
+    frame = pl.read_csv(source, infer_schema=False)
+    by_title = {c.title: c.name for c in dataset.columns if not c.virtual}
+    return frame.rename({t: by_title[t] for t in frame.columns if t in by_title and by_title[t] != t})
+
+
+def _uris(frame: pl.DataFrame, column: Column) -> dict[tuple[str | None, ...], str | None]:
+    """The URI each distinct combination of the template's variables expands to."""
+    assert column.value_url is not None
+    variables = [v for v in template_variables(column.value_url)]
+    present = [v for v in variables if v in frame.columns]
+    if len(present) != len(variables) or not variables:
+        return {}
+    distinct = frame.select(present).unique().rows()
+    return {row: expand_template(column.value_url, dict(zip(present, row))) for row in distinct}
+
+
+def _describe(site: Site, uri: str | None, code: str) -> Value:
+    if uri is None:
+        return Value(code, code)
+    known: Code | None = site.codes.get(uri)
+    if known is not None:
+        return Value(code, known.label, uri, known.path)
+    if uri.startswith(REF_TIME):
+        return Value(code, period_label(uri[len(REF_TIME):]), uri)
+    if uri.startswith(GSS_GEOGRAPHY):
+        area = gss_areas().get(uri[len(GSS_GEOGRAPHY):])
+        return Value(code, area.label if area else code, uri)
+    return Value(code, label(site.graph, uri), uri, site.path_of(uri))
+
+
+def _period_uris(values: list[str]) -> dict[str, str | None]:
+    series = pl.Series("v", values, dtype=pl.String)
+    paths = pl.select(period_paths(pl.lit(series))).to_series().to_list()
+    return {v: (REF_TIME + p if p else None) for v, p in zip(values, paths)}
+
+
+def observations(site: Site, dataset: Dataset) -> Observations:
+    frame = read_frame(site, dataset)
+    shown = [c for c in dataset.columns if not c.virtual and not c.suppressed and c.name in frame.columns]
+    measure = next((c.name for c in shown if c.role == "measure"), None)
+    period = None
+    columns: list[ShownColumn] = []
+    used: set[str] = set()
+    mapped: dict[str, dict[str, Value]] = {}
+    for column in shown:
+        coded = column.role in ("dimension", "attribute") or (column.value_url is not None and column.role != "measure")
+        out = ShownColumn(column.name, column.title, column.role, column.component, coded)
+        columns.append(out)
+        if not coded:
+            continue
+        values: dict[str, Value] = {}
+        distinct = [v for v in frame[column.name].unique().to_list() if v is not None]
+        by_value: dict[str, str | None] = {}
+        if column.value_url:
+            expanded = _uris(frame, column)
+            own = template_variables(column.value_url)
+            if expanded and own == [column.name]:
+                by_value = {row[0]: uri for row, uri in expanded.items() if row[0] is not None}
+            elif expanded:
+                # The template reads helper columns: map each value through its row's expansion.
+                names = [v for v in own]
+                pairs = frame.select([column.name, *names]).unique().rows()
+                by_value = {row[0]: expand_template(column.value_url, dict(zip(names, row[1:])))
+                            for row in pairs if row[0] is not None}
+        if column.component == "http://purl.org/linked-data/sdmx/2009/dimension#refPeriod" or (
+                column.value_url or "").startswith(REF_TIME):
+            period = period or column.name
+            missing = [v for v in distinct if not by_value.get(v)]
+            if missing:
+                by_value.update(_period_uris(missing))
+        if not by_value:
+            by_value = _by_notation(site, column, distinct)
+        for value in distinct:
+            described = _describe(site, by_value.get(value), value)
+            values[value] = described
+            if described.uri:
+                used.add(described.uri)
+        out.values = _order(site, list(values.values()))
+        mapped[column.name] = values
+    for uri in used:
+        code = site.codes.get(uri)
+        if code is not None:
+            code.datasets.add(dataset.uri)
+            site.codelists[code.codelist].datasets.add(dataset.uri)
+    names = [c.name for c in columns]
+    head = frame.head(PREVIEW_ROWS).select(names).rows() if names else []
+    preview = [[mapped[n][v] if n in mapped and v in mapped[n] else Value(v or "", v or "")
+                for n, v in zip(names, row)] for row in head]
+    return Observations(columns, preview, frame.height, period, measure, _labelled(frame, columns, mapped),
+                        _explorer(frame, columns, mapped, period, measure), used)
+
+
+def _by_notation(site: Site, column: Column, distinct: list[str]) -> dict[str, str | None]:
+    component = site.components.get(column.component or "")
+    codelist = site.codelists.get(component.codelist or "") if component else None
+    if codelist is None:
+        return {}
+    notations = {c.notation: c.uri for c in codelist.codes}
+    return {v: notations.get(v) for v in distinct}
+
+
+def _order(site: Site, values: list[Value]) -> list[Value]:
+    """Code-list order where known, time order for periods, else by code."""
+    def key(value: Value) -> tuple[int, str, str]:
+        if value.uri and value.uri.startswith(REF_TIME):
+            kind, _, rest = value.uri[len(REF_TIME):].partition("/")
+            return (0, rest, kind)
+        code = site.codes.get(value.uri or "")
+        if code is not None:
+            members = site.codelists[code.codelist].codes
+            return (1, f"{members.index(code):09d}", "")
+        return (2, value.code.zfill(12) if value.code.isdigit() else value.code, "")
+    return sorted(values, key=key)
+
+
+def _labelled(frame: pl.DataFrame, columns: list[ShownColumn], mapped: dict[str, dict[str, Value]]) -> bytes:
+    """The CSV with a label column after each coded column."""
+    exprs: list[pl.Expr] = []
+    for column in columns:
+        exprs.append(pl.col(column.name).alias(column.title))
+        if column.name in mapped:
+            labels = {k: v.label for k, v in mapped[column.name].items()}
+            exprs.append(pl.col(column.name).replace_strict(labels, default=None, return_dtype=pl.String)
+                         .alias(f"{column.title} (label)"))
+    if not exprs:
+        return b""
+    return frame.select(exprs).write_csv(line_terminator="\n").encode("utf-8")
+
+
+def _explorer(frame: pl.DataFrame, columns: list[ShownColumn], mapped: dict[str, dict[str, Value]],
+              period: str | None, measure: str | None) -> dict[str, bytes]:
+    """`meta.json` and `rows-NNNN.json` chunks: coded columns as indexes into `meta.json`'s values."""
+    encoded: list[pl.Expr] = []
+    meta_columns: list[dict[str, Any]] = []
+    for column in columns:
+        if column.name in mapped:
+            index = {v.code: i for i, v in enumerate(column.values)}
+            encoded.append(pl.col(column.name).replace_strict(index, default=None, return_dtype=pl.Int32))
+            meta_columns.append({"name": column.name, "title": column.title, "role": column.role, "coded": True,
+                                 "values": [[v.code, v.label] for v in column.values]})
+        else:
+            encoded.append(pl.col(column.name))
+            meta_columns.append({"name": column.name, "title": column.title, "role": column.role, "coded": False})
+    files: dict[str, bytes] = {}
+    chunks = 0
+    if encoded and frame.height:
+        table = frame.select(encoded)
+        for start in range(0, frame.height, CHUNK_ROWS):
+            part = table.slice(start, CHUNK_ROWS)
+            body = {"columns": [part[c].to_list() for c in part.columns]}
+            files[f"rows-{chunks:04d}.json"] = _json(body)
+            chunks += 1
+    meta = {"columns": meta_columns, "rows": frame.height, "chunk_rows": CHUNK_ROWS, "chunks": chunks,
+            "period": period, "measure": measure}
+    files["meta.json"] = _json(meta)
+    return files
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
