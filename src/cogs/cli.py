@@ -72,3 +72,38 @@ def build(families: Path, out: Path, strict: bool, as_json: bool, quiet: bool, v
                f"({info['observations']:,} observations) into {out} in {info['seconds']:.1f}s; "
                f"{counts[Severity.WARNING]} warning(s), {counts[Severity.INFO]} note(s)"
                + ("" if verbose or not counts[Severity.INFO] else " (-v shows notes)"))
+
+
+@main.command("csv2rdf")
+@click.argument("source")
+@click.option("--metadata", "metadata", default=None, help="User metadata (path or URL) overriding any found.")
+@click.option("--mode", type=click.Choice(["standard", "minimal"]), default="standard", show_default=True,
+              help="standard adds table/row structure and provenance; minimal gives only the cells' triples.")
+@click.option("--no-prov", is_flag=True, help="Leave out the provenance activity (standard mode).")
+@click.option("--format", "fmt", type=click.Choice(["nt", "ttl", "jsonld", "json"]), default="nt", show_default=True,
+              help="RDF serialisation, or json for CSV-to-JSON.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: standard output).")
+@click.option("--engine", type=click.Choice(["auto", "reference", "fast"]), default="auto", show_default=True,
+              help="auto uses the vectorised path where the metadata allows it.")
+def csv2rdf_command(source: str, metadata: str | None, mode: str, no_prov: bool, fmt: str,
+                    output: Path | None, engine: str) -> None:
+    """Convert CSVW (a CSV file or a metadata file, path or http(s) URL) to RDF or JSON."""
+    from cogs.csv2rdf import csv2json, csv2rdf
+
+    try:
+        if fmt == "json":
+            result = csv2json(source, metadata=metadata, mode=mode)  # type: ignore[arg-type]
+            text = json.dumps(result.json, indent=2, ensure_ascii=False) + "\n"
+        else:
+            result = csv2rdf(source, metadata=metadata, mode=mode, prov=not no_prov,  # type: ignore[arg-type]
+                             engine=engine)  # type: ignore[arg-type]
+            text = result.serialize(fmt)
+    except CogsError as exc:
+        _report(exc.problems, False)
+        sys.exit(1)
+    _report(result.problems, False)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
