@@ -146,6 +146,18 @@ def cogs_command() -> list[str]:
     return [sys.executable, "-m", "cogs.cli"]
 
 
+def cogs_revision() -> str:
+    """The commit cogs was measured at, marked when the working tree had changes."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=REPO, capture_output=True,
+                               text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "(revision unknown)"
+    return f"at {head}" + (" with uncommitted changes in src/" if dirty else "")
+
+
 def label(rows: int) -> str:
     if rows % 1_000_000 == 0:
         return f"{rows // 1_000_000}M"
@@ -246,7 +258,8 @@ START, END = "<!-- build-bench:start -->", "<!-- build-bench:end -->"
 def figures(runs: list[Run], version: str, command: str) -> str:
     """The measured block of the README's build section: when, where, how, and the table."""
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    return (f"Measured {when} on {machine()}; csvcubed {version}. Command:\n\n"
+    return (f"Measured {when} on {machine()}; cogs {cogs_revision()}, csvcubed {version}. "
+            "Command:\n\n"
             f"    {command}\n\n{table(runs)}")
 
 
