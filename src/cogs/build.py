@@ -20,7 +20,7 @@ from pathlib import Path
 import isal.igzip as igzip
 import polars as pl
 
-from cogs import csvw, graphs, observations
+from cogs import csvw, graphs, linkage, observations
 from cogs.codelists import generated
 from cogs.config import FamilyConfig, ProjectConfig, load_project
 from cogs.cube import Prepared, Scope, prepare, resolve_definitions
@@ -171,6 +171,7 @@ def _write(project: ProjectConfig, minter: Minter, families: list[Family], prepa
                         written_lists.add(codelist.uri)
                         _write_codelist(lists.get(codelist.uri, codelist), staging, minter)
                 done += 1
+        linkage.write_stage(minter, families, prepared, staging, dump, result.graphs)
     _write_schemas(staging / "schemas")
     manifest = {"base_uri": minter.base, "dump": DUMP, "datasets": manifest_datasets, "graphs": result.graphs,
                 "codelists": sorted(written_lists)}
