@@ -11,7 +11,8 @@ import json
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -20,10 +21,12 @@ from typing import Any
 import jsonschema
 
 from cogs.problems import CogsError, Location, Problem
+from cogs.table import DataPath, ReadOptions, Unpivot
 
 SITE_FILE = "site.toml"
 FAMILY_FILE = "family.toml"
 DATASET_FILE = "dataset.toml"
+QUBE_CONFIG_FILE = "qube-config.json"  # a csvcubed config, read by cogs.csvcubed
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ class DatasetConfig:
     issued: str
     columns: dict[str, ColumnConfig]
     data: Path
-    encoding: str = "utf-8"
+    encoding: str | None = None  # None: UTF-8, or Windows-1252 detected with a warning
     summary: str = ""
     modified: str | None = None
     keywords: tuple[str, ...] = ()
@@ -273,28 +276,68 @@ def load_site(root: Path) -> SiteConfig:
 
 
 def load_dataset(folder: Path, family_id: str) -> DatasetConfig:
+    """A dataset folder's config: `dataset.toml`, else a csvcubed `qube-config.json` or a bare tidy CSV."""
     path = folder / DATASET_FILE
+    if not path.is_file():
+        from cogs import csvcubed
+
+        found = csvcubed.dataset_config(folder)
+        if found is not None:
+            return found
     data, text = read_toml(path)
     problems = check_schema(data, text, path, "dataset")
     if problems:
         raise CogsError(problems)
+    return dataset_from_data(folder, path, data, lambda keys: locate_key(text, keys))
+
+
+def dataset_from_data(folder: Path, path: Path, data: dict[str, Any],
+                      locate: Callable[[list[str]], tuple[int, int] | None], *,
+                      codelist_files: dict[str, Path] | None = None, drop: tuple[str, ...] = (),
+                      notes: tuple[Problem, ...] = ()) -> DatasetConfig:
+    """A DatasetConfig from checked config data; `locate` finds the line and column of a key path."""
     columns = {}
     for title, col in data["columns"].items():
-        position = locate_key(text, ["columns", title])
-        where = Location(str(path), *(position or (None, None)))
+        where = Location(str(path), *(locate(["columns", title]) or (None, None)))
         columns[title] = ColumnConfig(title, col["role"], col.get("component"), col.get("measure"),
                                       col.get("unit"), col.get("datatype"), col.get("description", ""), where)
+    unpivot = data.get("unpivot")
+    options = ReadOptions(
+        sheet=data.get("sheet"), range=data.get("range"),
+        unpivot=Unpivot(tuple([unpivot["columns"]] if isinstance(unpivot["columns"], str) else unpivot["columns"]),
+                        unpivot["into"], unpivot["value"]) if unpivot else None,
+        drop=drop, constant_check=tuple(t for t, c in columns.items() if c.role in ("dimension", "attribute")),
+        location=Location(str(path), *(locate(["unpivot"] if unpivot else ["sheet"] if "sheet" in data else
+                                              ["range"] if "range" in data else ["data"]) or (None, None))),
+        notes=notes)
+    definitions = _definitions(data, folder)
+    if codelist_files:
+        definitions = Definitions(
+            {k: replace(v, file=codelist_files.get(k, v.file)) for k, v in definitions.codelists.items()},
+            definitions.components, definitions.units)
     return DatasetConfig(
         id=folder.name, path=path, title=data["title"], description=data["description"],
-        issued=data["issued"], columns=columns, data=_join(folder, data.get("data", "data.csv")),
-        encoding=data.get("encoding", "utf-8"), summary=data.get("summary", ""),
+        issued=data["issued"], columns=columns,
+        data=DataPath.of(_join(folder, data.get("data", "data.csv")), options),
+        encoding=data.get("encoding"), summary=data.get("summary", ""),
         modified=data.get("modified"), keywords=tuple(data.get("keywords", ())),
         landing_page=data.get("landing_page"), source=tuple(data.get("source", ())),
-        definitions=_definitions(data, folder),
+        definitions=definitions,
     )
 
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def is_dataset_folder(folder: Path) -> bool:
+    """A folder with `dataset.toml`, a csvcubed `qube-config.json`, or one bare tidy CSV (see docs/csvcubed.md)."""
+    if not folder.is_dir():
+        return False
+    if (folder / DATASET_FILE).is_file() or (folder / QUBE_CONFIG_FILE).is_file():
+        return True
+    from cogs import csvcubed
+
+    return csvcubed.bare_csv(folder) is not None
 
 
 def load_family(folder: Path) -> FamilyConfig:
@@ -302,7 +345,7 @@ def load_family(folder: Path) -> FamilyConfig:
     data, text = read_toml(path)
     problems = check_schema(data, text, path, "family")
     datasets = []
-    for sub in sorted(p for p in folder.iterdir() if (p / DATASET_FILE).is_file()):
+    for sub in sorted(p for p in folder.iterdir() if is_dataset_folder(p)):
         if not _ID.match(sub.name):
             problems.append(Problem("config.bad-folder-name", f"dataset folder name {sub.name!r} cannot be a URI segment",
                                     Location(str(sub)), hint="rename it with lower-case letters, digits and hyphens"))

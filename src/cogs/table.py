@@ -1,8 +1,13 @@
-"""Reading a tidy CSV into a frame of strings, keeping where each cell came from.
+"""Reading a tidy table into a frame of strings, keeping where each cell came from.
 
 Every cell stays text as the publisher wrote it; later stages decide what it means. Lines are
 counted exactly, including quoted cells that span lines, so problems point at the real
-`path:line:column`.
+`path:line:column`. A table may also come from a spreadsheet (`cogs.spreadsheet`): its cells are
+then located by the sheet's own rows and columns (`tables.xlsx[Table_1]:7:3` is cell C7). A wide
+table (one column per period or measure) is unpivoted here, by config, into a tidy one.
+
+Nothing is fixed silently: text read as Windows-1252 because it is not UTF-8, and columns that hold
+one value in every row, are reported as warnings with their location.
 """
 
 from __future__ import annotations
@@ -10,40 +15,123 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
+from cogs import spreadsheet
 from cogs.problems import CogsError, Location, Problem, Severity
 
 LINE = "__line"  # 1-based source line of each row, kept beside the data
+COLUMN = "__column"  # source column of an unpivoted value, beside LINE (unpivoted tables only)
+
+if sys.platform == "win32":
+    from pathlib import WindowsPath as _ConcretePath
+else:
+    from pathlib import PosixPath as _ConcretePath
+
+
+@dataclass(frozen=True)
+class Unpivot:
+    """Turn the wide columns `columns` into two: `into` (their titles) and `value` (their cells).
+
+    `columns` is a list of titles, or one string `"first:last"` naming a run of adjacent columns.
+    """
+
+    columns: tuple[str, ...]
+    into: str
+    value: str
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read a dataset's data file, beyond plain CSV."""
+
+    sheet: str | None = None
+    range: str | None = None
+    unpivot: Unpivot | None = None
+    drop: tuple[str, ...] = ()  # columns present in the file but not published
+    constant_check: tuple[str, ...] = ()  # columns to warn about when they hold one value in every row
+    location: Location | None = None  # where the config says these things
+    notes: tuple[Problem, ...] = ()  # warnings found while reading the config, reported with the table's
+
+
+class DataPath(_ConcretePath):
+    """A data file path that carries how to read it (sheet, range, unpivot, dropped columns)."""
+
+    options: ReadOptions
+
+    @classmethod
+    def of(cls, path: Path, options: ReadOptions) -> DataPath:
+        made = cls(path)
+        made.options = options
+        return made
 
 
 @dataclass(frozen=True)
 class Table:
     path: Path
     header: tuple[str, ...]
-    frame: pl.DataFrame  # one String column per header title, plus LINE
+    frame: pl.DataFrame  # one String column per header title, plus LINE (and COLUMN when unpivoted)
     problems: tuple[Problem, ...] = ()
+    header_line: int = 1
+    positions: dict[str, int] = field(default_factory=dict)  # title -> source column, when not its index + 1
+    wide: tuple[str, str] | None = None  # (into, value) titles of an unpivoted table
+
+    def _column(self, column: str) -> int:
+        return self.positions.get(column) or self.header.index(column) + 1
 
     def cell(self, row: int, column: str) -> Location:
         """The location of a cell, by 0-based row index and column title."""
         line = int(self.frame[LINE][row])
-        return Location(str(self.path), line, self.header.index(column) + 1)
+        if self.wide is not None and column in self.wide and COLUMN in self.frame.columns:
+            number = int(self.frame[COLUMN][row])
+            return Location(str(self.path), self.header_line if column == self.wide[0] else line, number)
+        return Location(str(self.path), line, self._column(column))
 
     def header_cell(self, column: str) -> Location:
-        return Location(str(self.path), 1, self.header.index(column) + 1)
+        return Location(str(self.path), self.header_line, self._column(column))
 
 
-def read_table(path: Path, encoding: str = "utf-8") -> Table:
-    """Read `path` as CSV: UTF-8 with or without byte-order mark, LF or CRLF line ends."""
+def read_table(path: Path, encoding: str | None = None) -> Table:
+    """Read a dataset's table: CSV (UTF-8 with or without byte-order mark, LF or CRLF) or a spreadsheet.
+
+    With no `encoding` declared, text that is not UTF-8 but reads as Windows-1252 is read so, with a
+    `csv.not-utf8` warning at its first such byte.
+    """
+    options = getattr(path, "options", None) or ReadOptions()
+    if spreadsheet.is_spreadsheet(path):
+        table = _read_sheet(path, options)
+    else:
+        if options.sheet is not None or options.range is not None:
+            raise CogsError([Problem("config.not-a-spreadsheet", f"`sheet` and `range` apply to spreadsheets; "
+                                     f"{path.name} is read as CSV", options.location,
+                                     hint="remove sheet/range, or point `data` at the .xlsx or .ods file")])
+        table = _read_csv(path, encoding)
+    if options.drop:
+        kept = tuple(h for h in table.header if h not in options.drop)
+        table = Table(table.path, kept, table.frame.drop([h for h in options.drop if h in table.header]),
+                      table.problems, table.header_line,
+                      {h: table._column(h) for h in kept}, table.wide)
+    if options.unpivot is not None:
+        table = unpivot(table, options.unpivot, options.location)
+    table = _constant_columns(table, options.constant_check)
+    if options.notes:
+        table = Table(table.path, table.header, table.frame, options.notes + table.problems, table.header_line,
+                      table.positions, table.wide)
+    return table
+
+
+def _read_csv(path: Path, encoding: str | None) -> Table:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise CogsError([Problem("csv.missing-file", f"data file {path.name} not found", Location(str(path)),
                                  hint="put the CSV beside dataset.toml or set `data = ...` to its path")]) from None
-    codec = codecs.lookup(encoding).name
+    problems: list[Problem] = []
+    codec = codecs.lookup(encoding or "utf-8").name
     if codec == "utf-8":
         if raw.startswith(codecs.BOM_UTF8):
             raw = raw[len(codecs.BOM_UTF8):]
@@ -52,12 +140,33 @@ def read_table(path: Path, encoding: str = "utf-8") -> Table:
         except UnicodeDecodeError as exc:
             line = raw.count(b"\n", 0, exc.start) + 1
             column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-            raise CogsError([Problem("csv.not-utf8", f"byte {raw[exc.start]:#04x} is not UTF-8",
-                                     Location(str(path), line, column),
-                                     hint="save the file as UTF-8, or declare `encoding = \"windows-1252\"` "
-                                          "in dataset.toml")]) from None
+            where = Location(str(path), line, column)
+            if encoding is None:
+                try:
+                    text = raw.decode("cp1252")
+                except UnicodeDecodeError:
+                    pass
+                else:
+                    problems.append(Problem(
+                        "csv.not-utf8", f"not UTF-8: byte {raw[exc.start]:#04x} reads as "
+                        f"{raw[exc.start:exc.start + 1].decode('cp1252')!r} in Windows-1252, so the file was read "
+                        "as Windows-1252", where, Severity.WARNING,
+                        hint="save the file as UTF-8, or declare `encoding = \"windows-1252\"` in the dataset "
+                             "config"))
+                    raw = text.encode("utf-8")
+            if not problems:
+                raise CogsError([Problem("csv.not-utf8", f"byte {raw[exc.start]:#04x} is not UTF-8", where,
+                                         hint="save the file as UTF-8, or declare `encoding = \"windows-1252\"` "
+                                              "in the dataset config")]) from None
     else:
-        raw = raw.decode(codec).encode("utf-8")
+        try:
+            raw = raw.decode(codec).encode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, exc.start) + 1
+            column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+            raise CogsError([Problem("csv.bad-encoding", f"byte {raw[exc.start]:#04x} is not {encoding}",
+                                     Location(str(path), line, column),
+                                     hint="check the declared `encoding` of the dataset")]) from None
     if not raw.strip():
         raise CogsError([Problem("csv.empty", "the CSV file is empty", Location(str(path), 1, 1),
                                  hint="add a header row and data rows")])
@@ -69,20 +178,109 @@ def read_table(path: Path, encoding: str = "utf-8") -> Table:
                                  Location(str(path)), hint="check quoting and that every row has the same "
                                  "number of cells as the header")]) from None
     header = _header(raw)
-    duplicates = sorted({h for h in header if header.count(h) > 1})
-    if duplicates:
-        raise CogsError([Problem("csv.duplicate-column", f"column {title!r} appears more than once",
-                                 Location(str(path), 1, header.index(title) + 1),
-                                 hint="give each column a unique title") for title in duplicates])
+    _check_titles(header, Location(str(path), 1, 1), {})
     if len(header) == frame.width:
         frame.columns = list(header)
     header = tuple(frame.columns)
     frame = frame.with_columns(_line_numbers(frame, raw).alias(LINE))
-    # Blank trailing rows: every cell empty.
+    return Table(path, header, _without_blank_rows(frame, header), tuple(problems))
+
+
+def _check_titles(header: tuple[str, ...], where: Location, positions: dict[str, int]) -> None:
+    duplicates = sorted({h for h in header if header.count(h) > 1})
+    if duplicates:
+        raise CogsError([Problem("csv.duplicate-column", f"column {title!r} appears more than once",
+                                 Location(where.path, where.line, positions.get(title) or header.index(title) + 1),
+                                 hint="give each column a unique title") for title in duplicates])
+
+
+def _without_blank_rows(frame: pl.DataFrame, header: tuple[str, ...]) -> pl.DataFrame:
+    """Blank rows (every cell empty), such as the trailing rows spreadsheets export, are dropped."""
     blank = frame.select(pl.all_horizontal([pl.col(c).is_null() for c in header]).alias("b"))["b"]
-    if blank.any():
-        frame = frame.filter(~blank)
-    return Table(path, header, frame)
+    return frame.filter(~blank) if blank.any() else frame
+
+
+def _read_sheet(path: Path, options: ReadOptions) -> Table:
+    region = spreadsheet.read_region(Path(path), options.sheet, options.range, options.location)
+    titles = region.rows[0]
+    label = Path(region.label)
+    blank = [i for i, t in enumerate(titles) if t is None]
+    if blank:
+        raise CogsError([Problem("sheet.blank-title", f"header cell {spreadsheet.cell_name(region.first_row, region.first_column + i)}"
+                                 " is empty", Location(str(label), region.first_row, region.first_column + i),
+                                 hint="give every column of the table a title, or narrow `range`") for i in blank])
+    header = tuple(str(t).strip() for t in titles)
+    positions = {t: region.first_column + i for i, t in enumerate(header)}
+    _check_titles(header, Location(str(label), region.first_row, region.first_column), positions)
+    body = region.rows[1:]
+    columns = list(zip(*body)) if body else [() for _ in header]
+    frame = pl.DataFrame({t: pl.Series(t, list(c), dtype=pl.String) for t, c in zip(header, columns)},
+                         schema={t: pl.String for t in header})
+    frame = frame.with_columns(pl.int_range(region.first_row + 1, region.first_row + 1 + frame.height,
+                                            dtype=pl.Int64).alias(LINE))
+    return Table(label, header, _without_blank_rows(frame, header), region.notes, region.first_row, positions)
+
+
+def wide_columns(header: tuple[str, ...], columns: tuple[str, ...]) -> list[str] | str:
+    """The titles an unpivot names: a list of titles, or `first:last` (a run of adjacent columns).
+
+    Returns the titles, or a message saying what is wrong.
+    """
+    if len(columns) == 1 and columns[0] not in header and ":" in columns[0]:
+        first, _, last = columns[0].partition(":")
+        missing = [t for t in (first, last) if t not in header]
+        if missing:
+            return f"no column {missing[0]!r} (from {columns[0]!r})"
+        start, end = header.index(first), header.index(last)
+        if end < start:
+            return f"{last!r} comes before {first!r}"
+        return list(header[start:end + 1])
+    missing = [t for t in columns if t not in header]
+    if missing:
+        return f"no column {missing[0]!r}"
+    return list(columns)
+
+
+def unpivot(table: Table, spec: Unpivot, where: Location | None = None) -> Table:
+    """A wide table made tidy: each wide cell becomes a row carrying its column's title in `spec.into`."""
+    wide = wide_columns(table.header, spec.columns)
+    if isinstance(wide, str):
+        raise CogsError([Problem("config.unpivot-columns", f"unpivot: {wide}", where,
+                                 hint=f"the table's columns are: {', '.join(table.header)}")])
+    clash = [t for t in (spec.into, spec.value) if t in table.header and t not in wide]
+    if clash:
+        raise CogsError([Problem("config.unpivot-columns", f"unpivot: the table already has a column {clash[0]!r}",
+                                 where, hint="choose other titles for `into` and `value`")])
+    numbers = {t: table._column(t) for t in wide}
+    keep = [t for t in table.header if t not in wide]
+    frame = table.frame.unpivot(on=wide, index=keep + [LINE], variable_name=spec.into, value_name=spec.value)
+    frame = frame.with_columns(pl.col(spec.into).replace_strict(numbers, return_dtype=pl.Int64).alias(COLUMN))
+    frame = frame.sort([LINE, COLUMN])
+    at = table.header.index(wide[0])
+    before = [t for t in table.header[:at] if t not in wide]
+    after = [t for t in table.header[at:] if t not in wide]
+    header = tuple(before + [spec.into, spec.value] + after)
+    positions = {t: table._column(t) for t in keep}
+    positions[spec.into] = positions[spec.value] = numbers[wide[0]]
+    frame = frame.select(list(header) + [LINE, COLUMN])
+    return Table(table.path, header, frame, table.problems, table.header_line, positions, (spec.into, spec.value))
+
+
+def _constant_columns(table: Table, titles: tuple[str, ...]) -> Table:
+    """One warning per table naming the columns that hold the same value in every row."""
+    if table.frame.height < 2:
+        return table
+    constant = [t for t in titles if t in table.header and table.frame[t].n_unique() == 1
+                and table.frame[t][0] is not None]
+    if not constant:
+        return table
+    listed = ", ".join(f"{t!r} ({table.frame[t][0]!r})" for t in constant)
+    found = Problem("csv.constant-column", f"{len(constant)} column(s) hold one value in all {table.frame.height} "
+                    f"rows: {listed}", table.header_cell(constant[0]), Severity.WARNING,
+                    hint="a column with one value tells no observations apart: keep it to join with other "
+                         "datasets, or state the value in the description and drop the column")
+    return Table(table.path, table.header, table.frame, table.problems + (found,), table.header_line,
+                 table.positions, table.wide)
 
 
 def _header(raw: bytes) -> tuple[str, ...]:
