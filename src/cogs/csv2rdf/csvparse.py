@@ -28,7 +28,7 @@ def decode(data: bytes, encoding: str) -> str:
     return text
 
 
-def _records(text: str, d: Dialect) -> list[tuple[list[str], bool, str]]:
+def _records(text: str, d: Dialect, limit: int | None = None) -> list[tuple[list[str], bool, str]]:
     """Split into records: (cells, was_quoted_anywhere, raw_line)."""
     records: list[tuple[list[str], bool, str]] = []
     terminators = sorted(d.line_terminators, key=len, reverse=True) or ["\n"]
@@ -67,6 +67,8 @@ def _records(text: str, d: Dialect) -> list[tuple[list[str], bool, str]]:
             cells, cell, quoted, at_cell_start = [], [], False, True
             i += len(term)
             raw_start = i
+            if limit is not None and len(records) >= limit:
+                return records
             continue
         if text.startswith(delim, i):
             cells.append("".join(cell))
@@ -102,9 +104,10 @@ def _trim(value: str, trim: str | bool) -> str:
     return value
 
 
-def parse_csv(text: str, d: Dialect) -> ParsedCsv:
+def parse_csv(text: str, d: Dialect, head_only: bool = False) -> ParsedCsv:
+    """Parse the whole text, or with `head_only` just enough for the header and a first row."""
     out = ParsedCsv()
-    records = _records(text, d)
+    records = _records(text, d, d.skip_rows + d.header_row_count + 20 if head_only else None)
     index = 0
     source = 0
     # skipped rows: comments when they start with the comment prefix

@@ -57,10 +57,18 @@ class Loaded:
     """A table group with its CSV files read and parsed, before cells are interpreted."""
 
     group: TableGroup
-    parsed: dict[str, csvparse.ParsedCsv]
+    heads: dict[str, csvparse.ParsedCsv]  # header and first rows of each table
+    contents: dict[str, bytes]
     warnings: list[str]
     metadata_url: str | None
     csv_urls: list[str]
+    _parsed: dict[str, csvparse.ParsedCsv] = field(default_factory=dict)
+
+    def parsed(self, table: Table) -> csvparse.ParsedCsv:
+        if table.url not in self._parsed:
+            text = csvparse.decode(self.contents[table.url], table.dialect.encoding)
+            self._parsed[table.url] = csvparse.parse_csv(text, table.dialect)
+        return self._parsed[table.url]
 
 
 class ConversionError(Exception):
@@ -201,7 +209,8 @@ def load(
         only = Table(url=start.url)
         only.embedded_only = True  # type: ignore[attr-defined]
         group = TableGroup(tables=[only], base=start.url)
-    parsed: dict[str, csvparse.ParsedCsv] = {}
+    heads: dict[str, csvparse.ParsedCsv] = {}
+    contents: dict[str, bytes] = {}
     for table in group.tables:
         if table.url == start.url and not _is_json(start, source):
             res = start
@@ -216,10 +225,11 @@ def load(
             dialect.header_row_count = 0
         if not table.dialect_given and res.content_type and res.content_type.startswith("text/tab-separated-values"):
             dialect.delimiter = "\t"
-        text = csvparse.decode(res.content, dialect.encoding)
-        parsed[table.url] = csvparse.parse_csv(text, dialect)
-        _reconcile_columns(table, parsed[table.url], group, warnings)
-    return Loaded(group, parsed, warnings, metadata_url, csv_urls or [t.url for t in group.tables])
+        contents[table.url] = res.content
+        text = csvparse.decode(res.content[:65536], dialect.encoding)
+        heads[table.url] = csvparse.parse_csv(text, dialect, head_only=True)
+        _reconcile_columns(table, heads[table.url], group, warnings)
+    return Loaded(group, heads, contents, warnings, metadata_url, csv_urls or [t.url for t in group.tables])
 
 
 def _titles_compatible(a: dict[str, list[str]], b: dict[str, list[str]]) -> bool:
@@ -310,7 +320,7 @@ def cell_value(raw: str, column: Column) -> tuple[dts.Literal | list[dts.Literal
 def annotate(loaded: Loaded) -> list[AnnotatedTable]:
     out = []
     for table in loaded.group.tables:
-        parsed = loaded.parsed[table.url]
+        parsed = loaded.parsed(table)
         rows = []
         for number, prow in enumerate(parsed.rows, start=1):
             cells = []

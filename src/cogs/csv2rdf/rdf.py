@@ -205,6 +205,52 @@ def _now() -> str:
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+def head_triples(group: TableGroup, visible: list[AnnotatedTable] | list[Any], bnodes: BNodes) -> tuple[list[Triple], str, list[str]]:
+    """Standard mode's table group and table triples (no rows): the triples, the group node, the table nodes.
+
+    `visible` holds objects with a `.table` and `.comments` (annotated or not-yet-annotated tables)."""
+    out: list[Triple] = []
+    tg = iri(group.id) if group.id else bnodes.new()
+    out.append((tg, A, iri(CSVW + "TableGroup")))
+    for note in group.notes:
+        out.extend(jsonld_triples(tg, "csvw:note", note, group.base, group.default_language, bnodes))
+    for key, value in group.common.items():
+        out.extend(jsonld_triples(tg, key, value, group.base, group.default_language, bnodes))
+    nodes = []
+    for at in visible:
+        table = at.table
+        t = iri(table.id) if table.id else bnodes.new()
+        nodes.append(t)
+        out.append((tg, iri(CSVW + "table"), t))
+        out.append((t, A, iri(CSVW + "Table")))
+        out.append((t, iri(CSVW + "url"), iri(table.url)))
+        for note in table.notes:
+            out.extend(jsonld_triples(t, "csvw:note", note, group.base, group.default_language, bnodes))
+        for key, value in table.common.items():
+            out.extend(jsonld_triples(t, key, value, group.base, group.default_language, bnodes))
+        for comment in at.comments:
+            out.append((t, iri(RDFS + "comment"), literal(comment)))
+    return out, tg, nodes
+
+
+def prov_triples(tg: str, started: str, metadata_url: str | None, csv_urls: list[str], bnodes: BNodes) -> Iterator[Triple]:
+    activity = bnodes.new()
+    yield tg, iri(PROV + "wasGeneratedBy"), activity
+    yield activity, A, iri(PROV + "Activity")
+    yield activity, iri(PROV + "wasAssociatedWith"), iri(TOOL)
+    yield activity, iri(PROV + "startedAtTime"), literal(started, XSD + "dateTime")
+    yield activity, iri(PROV + "endedAtTime"), literal(_now(), XSD + "dateTime")
+    used = [(u, "csvEncodedTabularData") for u in csv_urls]
+    if metadata_url:
+        used.append((metadata_url, "tabularMetadata"))
+    for url, role in used:
+        usage = bnodes.new()
+        yield activity, iri(PROV + "qualifiedUsage"), usage
+        yield usage, A, iri(PROV + "Usage")
+        yield usage, iri(PROV + "entity"), iri(url)
+        yield usage, iri(PROV + "hadRole"), iri(CSVW + role)
+
+
 def group_triples(group: TableGroup, tables: list[AnnotatedTable], options: Options,
                   metadata_url: str | None, csv_urls: list[str]) -> Iterator[Triple]:
     """All triples of a table group, in standard or minimal mode."""
@@ -217,24 +263,10 @@ def group_triples(group: TableGroup, tables: list[AnnotatedTable], options: Opti
                 yield from triples
         return
     started = _now()
-    tg = iri(group.id) if group.id else bnodes.new()
-    yield tg, A, iri(CSVW + "TableGroup")
-    for note in group.notes:
-        yield from jsonld_triples(tg, "csvw:note", note, group.base, group.default_language, bnodes)
-    for key, value in group.common.items():
-        yield from jsonld_triples(tg, key, value, group.base, group.default_language, bnodes)
-    for at in visible:
+    head, tg, nodes = head_triples(group, visible, bnodes)
+    yield from head
+    for at, t in zip(visible, nodes):
         table = at.table
-        t = iri(table.id) if table.id else bnodes.new()
-        yield tg, iri(CSVW + "table"), t
-        yield t, A, iri(CSVW + "Table")
-        yield t, iri(CSVW + "url"), iri(table.url)
-        for note in table.notes:
-            yield from jsonld_triples(t, "csvw:note", note, group.base, group.default_language, bnodes)
-        for key, value in table.common.items():
-            yield from jsonld_triples(t, key, value, group.base, group.default_language, bnodes)
-        for comment in at.comments:
-            yield t, iri(RDFS + "comment"), literal(comment)
         for row in at.rows:
             r = bnodes.new()
             yield t, iri(CSVW + "row"), r
@@ -248,21 +280,7 @@ def group_triples(group: TableGroup, tables: list[AnnotatedTable], options: Opti
                 yield r, iri(CSVW + "describes"), s
             yield from triples
     if options.prov:
-        activity = bnodes.new()
-        yield tg, iri(PROV + "wasGeneratedBy"), activity
-        yield activity, A, iri(PROV + "Activity")
-        yield activity, iri(PROV + "wasAssociatedWith"), iri(TOOL)
-        yield activity, iri(PROV + "startedAtTime"), literal(started, XSD + "dateTime")
-        yield activity, iri(PROV + "endedAtTime"), literal(_now(), XSD + "dateTime")
-        used = [(u, "csvEncodedTabularData") for u in csv_urls]
-        if metadata_url:
-            used.append((metadata_url, "tabularMetadata"))
-        for url, role in used:
-            usage = bnodes.new()
-            yield activity, iri(PROV + "qualifiedUsage"), usage
-            yield usage, A, iri(PROV + "Usage")
-            yield usage, iri(PROV + "entity"), iri(url)
-            yield usage, iri(PROV + "hadRole"), iri(CSVW + role)
+        yield from prov_triples(tg, started, metadata_url, csv_urls, bnodes)
 
 
 def ntriples(triples: Iterator[Triple]) -> str:
