@@ -6,6 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TESTED := $(VENV)/.installed-test
+NODE   := node_modules/.package-lock.json
 
 .PHONY: build test clean test-deps
 
@@ -19,7 +20,13 @@ $(TESTED): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(TESTED)
 
-build: $(STAMP)
+# GOV.UK Frontend (and axe-core for the accessibility tests) from the npm registry, exactly as
+# pinned in package-lock.json; the site build copies its files from node_modules/.
+$(NODE): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "warning: npm not found: the site will be unstyled"; exit 0; }; \
+	  npm ci --no-audit --no-fund --loglevel=error && touch $(NODE)
+
+build: $(STAMP) $(NODE)
 	$(BIN)/cogs build families -o out
 	@echo
 	@echo "Built. Open out/index.html in a browser, or run: $(BIN)/cogs serve out"
@@ -31,7 +38,7 @@ test-deps:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "warning: could not install chromium; browser tests will be skipped"; }
 
-test: $(TESTED) test-deps
+test: $(TESTED) $(NODE) test-deps
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 clean:

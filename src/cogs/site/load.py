@@ -154,10 +154,22 @@ def text(graph: Graph, subject: Node, predicates: tuple[URIRef, ...]) -> str:
     return ""
 
 
+# Labels of the standard properties a build reuses without describing them.
+WELL_KNOWN = {
+    "http://purl.org/linked-data/sdmx/2009/dimension#refPeriod": "Reference period",
+    "http://purl.org/linked-data/sdmx/2009/dimension#refArea": "Reference area",
+    "http://purl.org/linked-data/sdmx/2009/attribute#unitMeasure": "Unit of measure",
+    "http://purl.org/linked-data/sdmx/2009/attribute#obsStatus": "Observation status",
+    "http://purl.org/linked-data/cube#measureType": "Measure type",
+}
+
+
 def label(graph: Graph, uri: str) -> str:
     found = text(graph, URIRef(uri), LABELS)
     if found:
         return found
+    if uri in WELL_KNOWN:
+        return WELL_KNOWN[uri]
     tail = uri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
     return unquote(tail) or uri
 

@@ -197,6 +197,7 @@ def _explorer(frame: pl.DataFrame, columns: list[ShownColumn], mapped: dict[str,
             index = {v.code: i for i, v in enumerate(column.values)}
             encoded.append(pl.col(column.name).replace_strict(index, default=None, return_dtype=pl.Int32))
             meta_columns.append({"name": column.name, "title": column.title, "role": column.role, "coded": True,
+                                 "component": column.component,
                                  "values": [[v.code, v.label] for v in column.values]})
         else:
             encoded.append(pl.col(column.name))
