@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from cogs.csv2rdf.fetch import Fetcher, Resource, default_fetch, to_url
 from cogs.csv2rdf.process import ConversionError, annotate, load
@@ -87,8 +87,14 @@ def csv2rdf(
     prov: bool = True,
     fetch: Fetcher | None = None,
     engine: Literal["auto", "reference", "fast"] = "auto",
+    output: IO[bytes] | None = None,
 ) -> Conversion:
-    """Convert CSVW to RDF. `engine="auto"` uses the vectorised path where the metadata allows it."""
+    """Convert CSVW to RDF as N-Triples (in `.ntriples`, or written to `output` when given).
+
+    `engine="auto"` uses the vectorised path where the input allows it and the reference path
+    otherwise; "fast" insists on the vectorised path (ValueError when it cannot), "reference"
+    always takes the cell-by-cell path. `fetch` replaces how URLs are read (tests use it to serve
+    files from a local server)."""
     url, meta_url, fetcher = _prepare(source, metadata, fetch)
     try:
         loaded = load(url, metadata=meta_url, fetch=fetcher)
@@ -100,7 +106,7 @@ def csv2rdf(
     if engine in {"auto", "fast"}:
         from cogs.csv2rdf import fast
 
-        text = fast.try_convert(loaded, options)
+        text = fast.try_convert(loaded, options, output)
         if text is not None:
             used = "fast"
         elif engine == "fast":
@@ -108,6 +114,9 @@ def csv2rdf(
     if text is None:
         tables = annotate(loaded)
         text = ntriples(group_triples(loaded.group, tables, options, loaded.metadata_url, loaded.csv_urls))
+        if output is not None:
+            output.write(text.encode("utf-8"))
+            text = ""
     problems = [_problem(w, Severity.WARNING, str(source)) for w in loaded.warnings]
     return Conversion(ntriples=text, problems=problems, engine=used)
 
