@@ -107,3 +107,69 @@ def csv2rdf_command(source: str, metadata: str | None, mode: str, no_prov: bool,
         click.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
+
+
+@main.command("reconcile")
+@click.argument("dataset", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("-c", "--column", required=True, help="Title of the column of labels, as in the CSV header.")
+@click.option("--against", default=None,
+              help="gss (the bundled GSS geography), a code list id of the dataset or its family, or a "
+                   "label,notation CSV. Default: the column's own code list, else gss.")
+@click.option("--write", is_flag=True, help="Write the matches into the dataset's config as a code list.")
+@click.option("--id", "codelist_id", default=None, help="Id of the code list and component --write declares.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def reconcile_command(dataset: Path, column: str, against: str | None, write: bool, codelist_id: str | None,
+                      as_json: bool) -> None:
+    """Match a column of labels in DATASET (a folder with dataset.toml) to codes; exit 1 if some do not match."""
+    from cogs.reconcile import KINDS, reconcile_dataset, write_mapping
+
+    try:
+        result = reconcile_dataset(dataset, column, against)
+        written = write_mapping(dataset, result, codelist_id) if write else None
+    except CogsError as exc:
+        if as_json:
+            click.echo(json.dumps({"ok": False, "problems": [p.as_dict() for p in exc.problems]}, indent=2))
+        _report(exc.problems, as_json)
+        sys.exit(2 if any(p.code.startswith(("reconcile.unknown", "reconcile.bad-id")) for p in exc.problems) else 1)
+    if as_json:
+        click.echo(json.dumps({**result.as_json(), "written": str(written) if written else None}, indent=2))
+    else:
+        click.echo(f"column {column!r} of {result.path} against {result.reference.name} "
+                   f"({len(result.reference.codes)} codes)")
+        names = {"code": "codes", "label": "exact labels", "normalised": "normalised labels",
+                 "ambiguous": "ambiguous", "miss": "no match"}
+        for kind in KINDS:
+            found = result.of(kind)
+            example = ""
+            if found and kind == "normalised":
+                m = found[0]
+                example = f"   e.g. {m.value!r} -> {m.notation} {m.label!r}"
+            click.echo(f"  {names[kind]:<18} {len(found):>5}{example}")
+        rows = sum(m.rows for m in result.matches)
+        click.echo(f"match rate: {len(result.matched)} of {len(result.matches)} distinct values "
+                   f"({result.match_rate:.1%}), {sum(m.rows for m in result.matched)} of {rows} rows "
+                   f"({result.row_match_rate:.1%})")
+        _report(result.problems, False)
+        if written:
+            click.echo(f"wrote {written} and declared it in {dataset / 'dataset.toml'}")
+    sys.exit(1 if result.of("miss") or result.of("ambiguous") else 0)
+
+
+@main.command("diff")
+@click.argument("old", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+def diff_command(old: Path, new: Path, as_json: bool) -> None:
+    """Compare two builds (folders `cogs build` wrote): datasets, metadata and observations."""
+    from cogs.revisions import diff_builds, read_build, report_lines
+
+    try:
+        found = diff_builds(read_build(old), read_build(new))
+    except CogsError as exc:
+        _report(exc.problems, False)
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps(found.as_json(), indent=2, ensure_ascii=False))
+        return
+    for line in report_lines(found):
+        click.echo(line)

@@ -271,14 +271,17 @@ def _columns(metadata: Path) -> tuple[list[str], dict[str, str]]:
 
 
 def _read(path: Path) -> pl.DataFrame:
-    return pl.read_csv(path, infer_schema=False, missing_utf8_is_empty_string=False)
+    return pl.read_csv(path, infer_schema=False)
 
 
 def diff_observations(old_csv: Path, old_meta: Path, new_csv: Path, new_meta: Path) -> ObservationChanges:
     """Observations added, removed and revised between two published tables, joined on their keys."""
-    old_key, _ = _columns(old_meta)
-    new_key, _ = _columns(new_meta)
+    old_key, old_titles = _columns(old_meta)
+    new_key, new_titles = _columns(new_meta)
     old, new = _read(old_csv), _read(new_csv)
+    # Helper columns (suppressOutput) follow from the others: compare what the publisher wrote.
+    old = old.select([c for c in old.columns if c in old_titles.values()])
+    new = new.select([c for c in new.columns if c in new_titles.values()])
     changes = ObservationChanges(new_key)
     changes.columns_added = [c for c in new.columns if c not in old.columns]
     changes.columns_removed = [c for c in old.columns if c not in new.columns]
