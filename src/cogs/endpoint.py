@@ -1,0 +1,625 @@
+"""`cogs serve`: the built site and a read-only SPARQL 1.1 Protocol endpoint at `/sparql`.
+
+The endpoint answers from an embedded Oxigraph store loaded from the build's N-Quads dump. The
+store lives on disk beside the build (`OUT.sparql/`) and is reused while the build has not
+changed. Queries run in worker processes that open the store read-only, so the query time limit
+is enforced for real: a query over its limit has its worker process killed and replaced.
+
+The HTTP server is the standard library's `ThreadingHTTPServer`: the site is static files and the
+endpoint is one path, so a framework would add dependencies and nothing else; the heavy work
+happens in Oxigraph (Rust) inside the worker processes, not in the request threads.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import multiprocessing
+import multiprocessing.connection
+import os
+import queue
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import parse_qs, urlsplit
+
+from cogs.problems import CogsError, Location, Problem
+from cogs.queries import catalogue_queries, example_queries, render_sparql_page
+
+__all__ = ["example_queries", "prepare_store", "make_server", "QueryPool", "StoreInfo", "SparqlServer"]
+
+log = logging.getLogger("cogs.serve")
+
+STAMP = "cogs-store.json"
+STAMP_VERSION = 1
+DEFAULT_TIMEOUT = 30.0
+MAX_QUERY_BYTES = 1_000_000
+
+# -- the store -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    """An on-disk store ready for queries, and whether it was reused or loaded now."""
+
+    path: Path
+    reused: bool
+    seconds: float
+    quads: int
+    graphs: int
+
+
+def default_store_dir(out: Path) -> Path:
+    """Where the store of a build lives: beside it, `OUT.sparql/` (outside the served folder)."""
+    out = out.resolve()
+    return out.parent / f"{out.name}.sparql"
+
+
+def read_manifest(out: Path) -> dict[str, Any]:
+    """The build's `manifest.json`, or a problem saying to build first."""
+    path = out / "manifest.json"
+    if not path.is_file():
+        raise CogsError([Problem("serve.no-build", f"{out} holds no build (no manifest.json)",
+                                 Location(str(path)), hint="run `cogs build` first, or name the build folder")])
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        line = getattr(exc, "lineno", None)
+        column = getattr(exc, "colno", None)
+        raise CogsError([Problem("serve.bad-manifest", f"manifest.json is not valid JSON: {exc}",
+                                 Location(str(path), line, column), hint="rebuild with `cogs build`")]) from None
+    if not isinstance(manifest, dict):
+        raise CogsError([Problem("serve.bad-manifest", "manifest.json is not a JSON object",
+                                 Location(str(path), 1, 1), hint="rebuild with `cogs build`")])
+    return manifest
+
+
+def dump_path(out: Path, manifest: dict[str, Any]) -> Path:
+    dump = out / str(manifest.get("dump") or "cogs.nq.gz")
+    if not dump.is_file():
+        raise CogsError([Problem("serve.no-dump", f"the build's N-Quads dump {dump.name} is missing",
+                                 Location(str(dump)), hint="rebuild with `cogs build`")])
+    return dump
+
+
+def _fingerprint(out: Path, dump: Path) -> dict[str, Any]:
+    stat = dump.stat()
+    manifest = hashlib.sha256((out / "manifest.json").read_bytes()).hexdigest()
+    return {"version": STAMP_VERSION, "manifest_sha256": manifest, "dump": dump.name,
+            "dump_size": stat.st_size, "dump_mtime_ns": stat.st_mtime_ns}
+
+
+def open_gzip(path: Path) -> IO[bytes]:
+    """A gzip file opened for streaming reads (ISA-L's decompressor when installed: about 3x faster)."""
+    try:
+        from isal import igzip
+        return igzip.open(path, "rb")  # type: ignore[no-any-return]
+    except ImportError:  # pragma: no cover - isal is a dependency
+        return gzip.open(path, "rb")
+
+
+def prepare_store(out: Path, store_dir: Path | None = None) -> StoreInfo:
+    """An on-disk Oxigraph store holding the build's dump: reused when the build has not changed.
+
+    A new store is bulk-loaded into a temporary folder beside the target and renamed into place,
+    so an interrupted load never leaves a half-loaded store that looks current.
+    """
+    import pyoxigraph
+
+    manifest = read_manifest(out)
+    dump = dump_path(out, manifest)
+    target = store_dir or default_store_dir(out)
+    fingerprint = _fingerprint(out, dump)
+    graphs = manifest.get("graphs") or []
+    quads = sum(int(g.get("triples") or 0) for g in graphs if isinstance(g, dict))
+    stamp = target / STAMP
+    start = time.perf_counter()
+    if stamp.is_file():
+        try:
+            if json.loads(stamp.read_text(encoding="utf-8")) == fingerprint:
+                return StoreInfo(target, True, time.perf_counter() - start, quads, len(graphs))
+        except ValueError:
+            pass
+    loading = target.with_name(f"{target.name}.loading-{os.getpid()}")
+    shutil.rmtree(loading, ignore_errors=True)
+    loading.parent.mkdir(parents=True, exist_ok=True)
+    store = pyoxigraph.Store(str(loading))
+    try:
+        with open_gzip(dump) as stream:
+            store.bulk_load(input=stream, format=pyoxigraph.RdfFormat.N_QUADS)
+        store.flush()
+    except (SyntaxError, ValueError, OSError) as exc:
+        del store
+        shutil.rmtree(loading, ignore_errors=True)
+        raise CogsError([Problem("serve.bad-dump", f"cannot load {dump.name}: {exc}", Location(str(dump)),
+                                 hint="rebuild with `cogs build`")]) from None
+    del store
+    (loading / STAMP).write_text(json.dumps(fingerprint, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    if target.exists():
+        old = target.with_name(f"{target.name}.old-{os.getpid()}")
+        target.rename(old)
+        loading.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        loading.rename(target)
+    return StoreInfo(target, False, time.perf_counter() - start, quads, len(graphs))
+
+
+# -- content negotiation -------------------------------------------------------------------------
+
+# What each kind of result can be written as: media type -> (format name, Content-Type sent).
+RESULTS_TYPES: dict[str, tuple[str, str]] = {
+    "application/sparql-results+json": ("json", "application/sparql-results+json"),
+    "application/json": ("json", "application/sparql-results+json"),
+    "application/sparql-results+xml": ("xml", "application/sparql-results+xml"),
+    "application/xml": ("xml", "application/sparql-results+xml"),
+    "text/xml": ("xml", "application/sparql-results+xml"),
+    "text/csv": ("csv", "text/csv; charset=utf-8"),
+    "text/tab-separated-values": ("tsv", "text/tab-separated-values; charset=utf-8"),
+}
+GRAPH_TYPES: dict[str, tuple[str, str]] = {
+    "text/turtle": ("turtle", "text/turtle; charset=utf-8"),
+    "application/x-turtle": ("turtle", "text/turtle; charset=utf-8"),
+    "application/turtle": ("turtle", "text/turtle; charset=utf-8"),
+    "application/n-triples": ("ntriples", "application/n-triples"),
+    "text/plain": ("ntriples", "application/n-triples"),
+    "application/rdf+xml": ("rdfxml", "application/rdf+xml"),
+}
+# Short names some clients send as `format=` / `output=` parameters (SPARQLWrapper sends both).
+FORMAT_NAMES: dict[str, list[str]] = {
+    "json": ["application/sparql-results+json"],
+    "xml": ["application/sparql-results+xml", "application/rdf+xml"],
+    "csv": ["text/csv"],
+    "tsv": ["text/tab-separated-values"],
+    "turtle": ["text/turtle"], "ttl": ["text/turtle"], "n3": ["text/turtle"],
+    "nt": ["application/n-triples"], "ntriples": ["application/n-triples"],
+    "n-triples": ["application/n-triples"], "rdf+xml": ["application/rdf+xml"],
+}
+
+
+def parse_accept(header: str | None) -> list[str]:
+    """Media types of an Accept header, most preferred first (q=0 dropped; ties keep their order)."""
+    if not header:
+        return ["*/*"]
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header.split(",")):
+        pieces = [p.strip() for p in part.split(";")]
+        media = pieces[0].lower()
+        if not media:
+            continue
+        q = 1.0
+        for param in pieces[1:]:
+            if param.lower().startswith("q="):
+                try:
+                    q = float(param[2:])
+                except ValueError:
+                    q = 0.0
+        if q > 0:
+            ranked.append((-q, index, media))
+    return [media for _, _, media in sorted(ranked)]
+
+
+def wanted_types(accept: str | None, format_params: list[str]) -> list[str]:
+    """The media types a request asks for: `format`/`output` parameters first, then Accept."""
+    wanted: list[str] = []
+    for value in format_params:
+        value = value.strip().lower()
+        if "/" in value:
+            wanted.append(value)
+        else:
+            wanted.extend(FORMAT_NAMES.get(value, []))
+    return wanted + parse_accept(accept)
+
+
+def choose(wanted: list[str], kind: str) -> tuple[str, str] | None:
+    """The (format, Content-Type) for a result kind ("results" or "graph"), or None: 406."""
+    table = RESULTS_TYPES if kind == "results" else GRAPH_TYPES
+    default = "application/sparql-results+json" if kind == "results" else "text/turtle"
+    for media in wanted:
+        if media in table:
+            return table[media]
+        if media in ("*/*", "application/*") or (media == "text/*" and kind == "graph"):
+            return table[default]
+        if media == "text/*":
+            return table["text/csv"]
+    return None
+
+
+# -- query workers -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    query: str
+    wanted: list[str]
+    default_graphs: list[str] = field(default_factory=list)
+    named_graphs: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class QueryResponse:
+    status: int
+    content_type: str
+    body: bytes
+
+
+def _text(status: int, message: str) -> QueryResponse:
+    return QueryResponse(status, "text/plain; charset=utf-8", (message.rstrip("\n") + "\n").encode("utf-8"))
+
+
+def execute(store: Any, request: QueryRequest) -> QueryResponse:
+    """Run one query on an open store and serialise its result as negotiated."""
+    import pyoxigraph as ox
+
+    options: dict[str, Any] = {}
+    if request.default_graphs:
+        options["default_graph"] = [ox.NamedNode(iri) for iri in request.default_graphs]
+    else:
+        options["use_default_graph_as_union"] = True
+    if request.named_graphs:
+        options["named_graphs"] = [ox.NamedNode(iri) for iri in request.named_graphs]
+    try:
+        result = store.query(request.query, **options)
+        kind = "graph" if isinstance(result, ox.QueryTriples) else "results"
+        chosen = choose(request.wanted, kind)
+        if chosen is None:
+            offered = ", ".join(sorted({ct.split(";")[0] for _, ct in
+                                        (GRAPH_TYPES if kind == "graph" else RESULTS_TYPES).values()}))
+            return _text(406, f"cannot give this {'graph' if kind == 'graph' else 'result'} as any of "
+                              f"{', '.join(request.wanted)}; available: {offered}")
+        name, content_type = chosen
+        if kind == "graph":
+            rdf = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
+                   "rdfxml": ox.RdfFormat.RDF_XML}[name]
+            body = result.serialize(format=rdf)
+        else:
+            fmt = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
+                   "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}[name]
+            body = result.serialize(format=fmt)
+        return QueryResponse(200, content_type, body or b"")
+    except SyntaxError as exc:
+        return _text(400, f"the query is not valid SPARQL 1.1: {exc}")
+    except (ValueError, OSError, RuntimeError) as exc:
+        return _text(500, f"the query failed: {exc}")
+
+
+def _worker_main(store_path: str, conn: multiprocessing.connection.Connection) -> None:
+    """A worker process: opens the store read-only, answers queries until its pipe closes."""
+    import pyoxigraph
+
+    store = pyoxigraph.Store.read_only(store_path)
+    conn.send("ready")
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        response = execute(store, request)
+        conn.send(response)
+
+
+class _Worker:
+    def __init__(self, context: Any, store_path: Path) -> None:
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(str(store_path), child), daemon=True)
+        self.process.start()
+        child.close()
+        self.ready = False
+
+    def wait_ready(self, timeout: float) -> bool:
+        if not self.ready and self.conn.poll(timeout):
+            self.ready = self.conn.recv() == "ready"
+        return self.ready
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class QueryPool:
+    """A fixed number of worker processes over one store; each query gets a time limit."""
+
+    def __init__(self, store_path: Path, workers: int = 2, timeout: float = DEFAULT_TIMEOUT,
+                 queue_wait: float = 60.0) -> None:
+        self.store_path = store_path
+        self.timeout = timeout
+        self.queue_wait = queue_wait
+        self._context = multiprocessing.get_context("spawn")
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._closed = False
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        for _ in range(max(1, workers)):
+            self._idle.put(self._spawn())
+
+    def _spawn(self) -> _Worker:
+        worker = _Worker(self._context, self.store_path)
+        with self._lock:
+            self._all.add(worker)
+        return worker
+
+    def _retire(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._lock:
+            self._all.discard(worker)
+
+    def run(self, request: QueryRequest) -> QueryResponse:
+        try:
+            worker = self._idle.get(timeout=self.queue_wait)
+        except queue.Empty:
+            return _text(503, "the endpoint is busy: every query worker is in use; try again")
+        replacement = worker
+        try:
+            if not worker.wait_ready(60):
+                raise EOFError("worker did not start")
+            worker.conn.send(request)
+            if not worker.conn.poll(self.timeout):
+                self._retire(worker)
+                replacement = self._spawn()
+                return _text(503, f"the query ran over the time limit of {self.timeout:g} s and was stopped")
+            response: QueryResponse = worker.conn.recv()
+            return response
+        except (EOFError, OSError, BrokenPipeError) as exc:
+            self._retire(worker)
+            replacement = self._spawn()
+            return _text(500, f"the query worker stopped unexpectedly: {exc}")
+        finally:
+            if not self._closed:
+                self._idle.put(replacement)
+            elif replacement is not worker:
+                self._retire(replacement)
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            workers = list(self._all)
+        for worker in workers:
+            self._retire(worker)
+
+
+# -- HTTP ----------------------------------------------------------------------------------------
+
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".ttl": "text/turtle; charset=utf-8",
+    ".jsonld": "application/ld+json",
+    ".nt": "application/n-triples",
+    ".nq": "application/n-quads",
+    ".csv": "text/csv; charset=utf-8",
+    ".json": "application/json",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".gz": "application/gzip",
+    ".woff2": "font/woff2",
+    ".ico": "image/x-icon",
+    ".png": "image/png",
+    ".txt": "text/plain; charset=utf-8",
+    ".xml": "application/xml",
+}
+# A folder's alternates, for clients that ask for RDF at a minted URI.
+ALTERNATES = {"text/turtle": "index.ttl", "application/ld+json": "index.jsonld"}
+
+
+def content_type(path: str) -> str:
+    """The Content-Type of a file of the site (`*-metadata.json` is CSVW's application/csvm+json)."""
+    name = path.rsplit("/", 1)[-1].lower()
+    if name.endswith("-metadata.json"):
+        return "application/csvm+json"
+    suffix = "." + name.rsplit(".", 1)[-1] if "." in name else ""
+    return CONTENT_TYPES.get(suffix, "application/octet-stream")
+
+
+class SparqlServer(ThreadingHTTPServer):
+    """The site's folder served as static files, and the SPARQL endpoint at /sparql."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], out: Path, pool: QueryPool, base_uri: str,
+                 datasets: list[dict[str, Any]]) -> None:
+        self.out = out
+        self.pool = pool
+        self.base_uri = base_uri
+        self.datasets = datasets
+        super().__init__(address, _Handler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.pool.close()
+
+    def sparql_page(self) -> bytes:
+        queries = catalogue_queries(self.base_uri, self.datasets)
+        return render_sparql_page(queries, endpoint="/sparql").encode("utf-8")
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    server: SparqlServer
+    protocol_version = "HTTP/1.1"
+    server_version = "cogs"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, directory=str(args[2].out), **kwargs)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.info("%s %s", self.address_string(), format % args)
+
+    # -- dispatch
+    def do_GET(self) -> None:
+        if urlsplit(self.path).path == "/sparql":
+            self._sparql_get()
+        else:
+            super().do_GET()
+
+    def do_HEAD(self) -> None:
+        if urlsplit(self.path).path == "/sparql":
+            self._send(_text(405, "HEAD is not supported on the SPARQL endpoint; use GET or POST"), head=True)
+        else:
+            super().do_HEAD()
+
+    def do_POST(self) -> None:
+        if urlsplit(self.path).path == "/sparql":
+            self._sparql_post()
+        else:
+            self._discard_body()
+            self._send(_text(405, "the site is read-only"), allow="GET, HEAD")
+
+    def do_OPTIONS(self) -> None:
+        self.send_response(204)
+        self.send_header("Allow", "GET, HEAD, POST, OPTIONS")
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+        self.send_header("Access-Control-Allow-Headers", "Content-Type, Accept")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _refuse_write(self) -> None:
+        self._discard_body()
+        self._send(_text(405, "the site and its SPARQL endpoint are read-only"), allow="GET, HEAD, POST")
+
+    do_PUT = do_DELETE = do_PATCH = _refuse_write
+
+    # -- static files
+    def guess_type(self, path: str | os.PathLike[str]) -> str:
+        return content_type(str(path))
+
+    def list_directory(self, path: str | os.PathLike[str]) -> None:
+        self.send_error(404, "Not found")
+        return None
+
+    def send_head(self) -> Any:
+        path = urlsplit(self.path).path
+        if path in ("/sparql/", "/sparql/index.html") and not (self.server.out / "sparql" / "index.html").is_file():
+            return self._builtin_page()
+        local = Path(self.translate_path(self.path))
+        if local.is_dir() and path.endswith("/"):
+            for media in parse_accept(self.headers.get("Accept")):
+                if media in ALTERNATES and (local / ALTERNATES[media]).is_file():
+                    self.path = path + ALTERNATES[media]
+                    break
+                if media in ("text/html", "application/xhtml+xml", "*/*", "text/*"):
+                    break
+        return super().send_head()
+
+    def end_headers(self) -> None:
+        if urlsplit(self.path).path.endswith("/") or self.path.endswith(("index.ttl", "index.jsonld")):
+            self.send_header("Vary", "Accept")
+        super().end_headers()
+
+    def _builtin_page(self) -> Any:
+        import io
+
+        body = self.server.sparql_page()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+    # -- SPARQL protocol
+    def _sparql_get(self) -> None:
+        params = parse_qs(urlsplit(self.path).query, keep_blank_values=True)
+        if "update" in params:
+            self._send(_text(403, "the endpoint is read-only: SPARQL updates are refused"))
+            return
+        if "query" not in params:
+            if "text/html" in self.headers.get("Accept", ""):
+                self.send_response(303)
+                self.send_header("Location", "/sparql/")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self._send(_text(400, "missing `query` parameter: this is a SPARQL 1.1 Protocol endpoint"))
+            return
+        self._answer(params, params["query"])
+
+    def _sparql_post(self) -> None:
+        media = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_QUERY_BYTES:
+            self.close_connection = True
+            self._send(_text(413, f"the request is over {MAX_QUERY_BYTES:,} bytes"))
+            return
+        body = self.rfile.read(length) if length else b""
+        params = parse_qs(urlsplit(self.path).query, keep_blank_values=True)
+        if media == "application/sparql-update":
+            self._send(_text(403, "the endpoint is read-only: SPARQL updates are refused"))
+        elif media == "application/x-www-form-urlencoded":
+            form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+            if "update" in form:
+                self._send(_text(403, "the endpoint is read-only: SPARQL updates are refused"))
+                return
+            for key, values in form.items():
+                params.setdefault(key, []).extend(values)
+            if "query" not in form:
+                self._send(_text(400, "missing `query` in the form body"))
+                return
+            self._answer(params, form["query"])
+        elif media == "application/sparql-query":
+            self._answer(params, [body.decode("utf-8", "replace")])
+        else:
+            self._send(_text(415, "POST a query as application/sparql-query or "
+                                  "application/x-www-form-urlencoded (query=...)"))
+
+    def _answer(self, params: dict[str, list[str]], queries: list[str]) -> None:
+        if len(queries) != 1:
+            self._send(_text(400, "give exactly one query"))
+            return
+        request = QueryRequest(
+            query=queries[0],
+            wanted=wanted_types(self.headers.get("Accept"), params.get("format", []) + params.get("output", [])),
+            default_graphs=params.get("default-graph-uri", []),
+            named_graphs=params.get("named-graph-uri", []),
+        )
+        started = time.perf_counter()
+        response = self.server.pool.run(request)
+        log.debug("query answered %s in %.3f s", response.status, time.perf_counter() - started)
+        self._send(response)
+
+    def _send(self, response: QueryResponse, head: bool = False, allow: str | None = None) -> None:
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Cache-Control", "no-store")
+        if allow:
+            self.send_header("Allow", allow)
+        self.end_headers()
+        if not head:
+            self.wfile.write(response.body)
+
+    def _discard_body(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if 0 < length <= MAX_QUERY_BYTES:
+            self.rfile.read(length)
+        else:
+            self.close_connection = True
+
+
+def make_server(out: Path, host: str = "127.0.0.1", port: int = 8000, *, store_dir: Path | None = None,
+                workers: int = 2, timeout: float = DEFAULT_TIMEOUT) -> tuple[SparqlServer, StoreInfo]:
+    """Prepare the store and bind the server (not yet serving: call `serve_forever()`)."""
+    out = Path(out)
+    info = prepare_store(out, store_dir)
+    manifest = read_manifest(out)
+    pool = QueryPool(info.path, workers=workers, timeout=timeout)
+    try:
+        server = SparqlServer((host, port), out, pool, str(manifest.get("base_uri") or ""),
+                              [d for d in manifest.get("datasets") or [] if isinstance(d, dict)])
+    except OSError:
+        pool.close()
+        raise
+    return server, info
