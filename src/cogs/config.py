@@ -294,7 +294,8 @@ def load_dataset(folder: Path, family_id: str) -> DatasetConfig:
 def dataset_from_data(folder: Path, path: Path, data: dict[str, Any],
                       locate: Callable[[list[str]], tuple[int, int] | None], *,
                       codelist_files: dict[str, Path] | None = None, drop: tuple[str, ...] = (),
-                      notes: tuple[Problem, ...] = ()) -> DatasetConfig:
+                      notes: tuple[Problem, ...] = (),
+                      recode: dict[str, dict[str, str]] | None = None) -> DatasetConfig:
     """A DatasetConfig from checked config data; `locate` finds the line and column of a key path."""
     columns = {}
     for title, col in data["columns"].items():
@@ -309,7 +310,7 @@ def dataset_from_data(folder: Path, path: Path, data: dict[str, Any],
         drop=drop, constant_check=tuple(t for t, c in columns.items() if c.role in ("dimension", "attribute")),
         location=Location(str(path), *(locate(["unpivot"] if unpivot else ["sheet"] if "sheet" in data else
                                               ["range"] if "range" in data else ["data"]) or (None, None))),
-        notes=notes)
+        notes=notes, recode=recode or {})
     definitions = _definitions(data, folder)
     if codelist_files:
         definitions = Definitions(

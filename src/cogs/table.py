@@ -56,6 +56,7 @@ class ReadOptions:
     constant_check: tuple[str, ...] = ()  # columns to warn about when they hold one value in every row
     location: Location | None = None  # where the config says these things
     notes: tuple[Problem, ...] = ()  # warnings found while reading the config, reported with the table's
+    recode: dict[str, dict[str, str]] = field(default_factory=dict)  # title -> {cell as written: value read}
 
 
 class DataPath(_ConcretePath):
@@ -117,6 +118,8 @@ def read_table(path: Path, encoding: str | None = None) -> Table:
                       {h: table._column(h) for h in kept}, table.wide)
     if options.unpivot is not None:
         table = unpivot(table, options.unpivot, options.location)
+    for title, mapping in sorted(options.recode.items()):
+        table = _recode(table, title, mapping)
     table = _constant_columns(table, options.constant_check)
     if options.notes:
         table = Table(table.path, table.header, table.frame, options.notes + table.problems, table.header_line,
@@ -264,6 +267,24 @@ def unpivot(table: Table, spec: Unpivot, where: Location | None = None) -> Table
     positions[spec.into] = positions[spec.value] = numbers[wide[0]]
     frame = frame.select(list(header) + [LINE, COLUMN])
     return Table(table.path, header, frame, table.problems, table.header_line, positions, (spec.into, spec.value))
+
+
+def _recode(table: Table, title: str, mapping: dict[str, str]) -> Table:
+    """Cells of `title` read as other values (e.g. csvcubed status labels as GSS markers), with a warning."""
+    if title not in table.header:
+        return table
+    column = table.frame[title]
+    changed = column.is_in(list(mapping)).fill_null(False)
+    if not changed.any():
+        return table
+    used = sorted(set(column.filter(changed).to_list()))
+    row = int(changed.arg_true()[0])
+    found = Problem("csv.recoded", f"column {title!r}: " + ", ".join(f"{v!r} read as {mapping[v]!r}" for v in used),
+                    table.cell(row, title), Severity.WARNING,
+                    hint="write GSS shorthand markers ([x], [c], [p], ...) in the source")
+    frame = table.frame.with_columns(column.replace(mapping).alias(title))
+    return Table(table.path, table.header, frame, table.problems + (found,), table.header_line, table.positions,
+                 table.wide)
 
 
 def _constant_columns(table: Table, titles: tuple[str, ...]) -> Table:
