@@ -173,3 +173,49 @@ def diff_command(old: Path, new: Path, as_json: bool) -> None:
         return
     for line in report_lines(found):
         click.echo(line)
+
+
+@main.command("serve")
+@click.argument("out", default="out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Only this machine can connect unless you name another address.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0 picks a free one).")
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Query time limit in seconds: a longer query is stopped and answered 503.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Queries that can run at once (one process each).")
+@click.option("--store", "store_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of the on-disk store (default: OUT.sparql beside the build).")
+def serve_command(out: Path, host: str, port: int, timeout: float, workers: int, store_dir: Path | None) -> None:
+    """Serve the built site OUT and a read-only SPARQL endpoint at /sparql."""
+    import ipaddress
+    import logging
+
+    from cogs.endpoint import make_server
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    try:
+        server, info = make_server(out, host, port, store_dir=store_dir, workers=workers, timeout=timeout)
+    except CogsError as exc:
+        _report(exc.problems, False)
+        sys.exit(1)
+    except OSError as exc:
+        click.secho(f"cannot listen on {host}:{port}: {exc.strerror or exc}", fg="red", err=True)
+        sys.exit(2)
+    how = "reused" if info.reused else f"loaded in {info.seconds:.1f}s"
+    click.echo(f"store {info.path} {how} ({info.quads:,} triples in {info.graphs} graphs)", err=True)
+    try:
+        loopback = ipaddress.ip_address(server.server_address[0]).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        click.secho(f"warning: listening on {host}: other machines can reach the site and endpoint", fg="yellow",
+                    err=True)
+    click.echo(f"Serving {out} at {server.url} and SPARQL at {server.url}sparql (Ctrl-C stops)", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
