@@ -305,7 +305,7 @@ def write_mapping(folder: Path, result: Reconciliation, id: str | None = None) -
     rows: dict[str, tuple[str, str]] = {}
     for m in result.matched:
         assert m.notation is not None
-        rows.setdefault(m.notation, (m.value, m.notation))
+        rows.setdefault(m.notation, (m.label or m.value if m.kind == "code" else m.value, m.notation))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["label", "notation"])
