@@ -219,3 +219,39 @@ def serve_command(out: Path, host: str, port: int, timeout: float, workers: int,
         pass
     finally:
         server.server_close()
+
+
+@main.command("new")
+@click.argument("dataset_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--from", "source", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The tidy CSV to publish; copied into DATASET_DIR as data.csv.")
+@click.option("--force", is_flag=True, help="Replace an existing dataset.toml.")
+def new_command(dataset_dir: Path, source: Path, force: bool) -> None:
+    """Scaffold DATASET_DIR (inside a family folder) from a table: roles inferred, config commented."""
+    from cogs.scaffold import new_dataset
+
+    try:
+        path = new_dataset(dataset_dir, source, force=force)
+    except CogsError as exc:
+        _report(exc.problems, False)
+        sys.exit(1)
+    click.echo(f"wrote {path}: edit the TODOs, then run cogs build")
+
+
+@main.command("import-csvcubed")
+@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--csv", "csv_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="The CSV the config describes (default: data.csv or the only CSV beside it).")
+@click.option("-o", "--out", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="Dataset folder to write dataset.toml into (default: the config's folder).")
+@click.option("--force", is_flag=True, help="Replace an existing dataset.toml.")
+def import_csvcubed_command(config: Path, csv_path: Path | None, out: Path | None, force: bool) -> None:
+    """Write the cogs dataset.toml equivalent to a csvcubed qube-config.json CONFIG."""
+    from cogs.scaffold import write_import
+
+    try:
+        path = write_import(config, out, csv_path, force=force)
+    except CogsError as exc:
+        _report(exc.problems, False)
+        sys.exit(1)
+    click.echo(f"wrote {path}")

@@ -309,7 +309,7 @@ def translate(config_path: Path | None, csv_path: Path) -> Translation:
                         "(csvcubed: col-not-found-in-dat)")
     data: dict[str, Any] = {"columns": {}, "components": {}, "codelists": {}, "units": {}}
     _metadata(config, out, data, csv_path)
-    taken: set[str] = set()
+    taken: set[str] = {"period", "geography"}  # the built-in components keep their ids
     values = {t: sorted({v for v in table.frame[t].to_list() if v is not None and v.strip()}) for t in header}
     kinds: dict[str, str] = {}
     definitions: dict[str, dict[str, Any]] = {}
@@ -594,7 +594,7 @@ def _concepts(items: list[Any], parent: str, rows: list[tuple[str, str, str, str
 
 
 def _component(data: dict[str, Any], taken: set[str], title: str, kind: str, column: dict[str, Any]) -> str:
-    ident = _id(slug(title), taken)
+    ident = _id(slug(str(column.get("label") or title)), taken)
     component: dict[str, Any] = {"type": kind, "label": column.get("label") or title}
     if column.get("description"):
         component["description"] = column["description"]
