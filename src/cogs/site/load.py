@@ -288,11 +288,11 @@ def _read_codelists(site: Site) -> None:
                         (int(priority) if priority and priority.lstrip("-").isdigit() else 0, ""))
             codelist.codes.append(code)
             site.codes.setdefault(code_uri, code)
-        _sort_codes(codelist)
+        sort_codes(codelist)
         site.codelists[uri] = codelist
 
 
-def _sort_codes(codelist: CodeList) -> None:
+def sort_codes(codelist: CodeList) -> None:
     """Sort priority first, then periods in time order, otherwise notation order."""
     def key(code: Code) -> tuple[int, str, str]:
         if code.uri.startswith(REF_TIME):

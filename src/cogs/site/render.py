@@ -20,7 +20,7 @@ from rdflib import Literal, URIRef
 
 from cogs.problems import Location, Problem, Severity
 from cogs.site import assets
-from cogs.site.load import Site, read_site
+from cogs.site.load import Site, read_site, sort_codes
 from cogs.site.rdf import Index, dumps, schema_catalog, schema_dataset
 from cogs.site.search import build_index, plain
 from cogs.site.tables import Observations, observations
@@ -85,13 +85,13 @@ class Renderer:
     def __init__(self, site: Site, env: Environment) -> None:
         self.site = site
         self.env = env
-        self.index = Index(site.graph)
+        self.index = Index(site.graph)  # rebuilt once the observations have added reference codes
         self.files: dict[str, bytes] = {}
         self.pages: set[str] = set()
         self.problems: list[Problem] = []
         self.observations: dict[str, Observations] = {}
         self.queries = _example_queries()
-        self.sparql = (site.out / "sparql" / "index.html").is_file() or _has_endpoint()
+        self.sparql = (site.out / "sparql" / "index.html").is_file()
 
     # -- output ----------------------------------------------------------------------------------
     def page(self, path: str, template: str, subjects: list[str] | None = None, **context: Any) -> None:
@@ -122,6 +122,10 @@ class Renderer:
         site = self.site
         for uri in sorted(site.datasets):
             self.observations[uri] = observations(site, site.datasets[uri])
+        for codelist in site.codelists.values():
+            sort_codes(codelist)
+        self.index = Index(site.graph)
+        self.sparql_page()
         for uri in sorted(site.datasets):
             self.dataset_page(uri)
         for uri in sorted(site.families):
@@ -133,6 +137,23 @@ class Renderer:
             self.component_page(uri)
         self.search_page()
         self.fallback_pages()
+
+    def sparql_page(self) -> None:
+        """`sparql/`: the SPARQL stage's query page, written here when the build has none, so the
+        navigation's link resolves on any static host too (`cogs serve` answers its queries)."""
+        if self.sparql:
+            return
+        try:
+            from cogs.queries import catalogue_queries, render_sparql_page
+        except ImportError:
+            return
+        datasets = [{"uri": d.uri, "title": d.title, "id": d.key} for d in sorted(self.site.datasets.values(),
+                                                                                   key=lambda d: d.key)]
+        # The endpoint answers beside the page (`cogs serve` at /sparql): linked relatively, so the page
+        # works under any base path.
+        page = render_sparql_page(catalogue_queries(self.site.base, datasets), endpoint="../sparql")
+        self.files["sparql/index.html"] = page.encode("utf-8")
+        self.sparql = True
 
     def home_page(self) -> None:
         site = self.site
@@ -178,7 +199,11 @@ class Renderer:
         formats = {"csv": ("Data (CSV)", "CSV"), "csvw": ("CSVW metadata", "JSON"),
                    "turtle": ("Metadata and structure (Turtle)", "Turtle"),
                    "ntriples": ("Observations (N-Triples)", "N-Triples")}
-        downloads = [(formats[k][0], to.file(dataset.files[k]), formats[k][1]) for k in formats if k in dataset.files]
+        def local(path: str) -> str:
+            return path[len(dataset.path):] if path.startswith(dataset.path) else to.file(path)
+        downloads = [(formats[k][0], local(dataset.files[k]),
+                      formats[k][1] + (", gzip" if dataset.files[k].endswith(".gz") else ""))
+                     for k in formats if k in dataset.files]
         if obs.labelled_csv:
             downloads.insert(1, ("Data with labels (CSV)", "data-labelled.csv", "CSV"))
         downloads.append(("This page's metadata (JSON-LD)", "index.jsonld", "JSON-LD"))
@@ -298,19 +323,13 @@ def _label_of(site: Site, uri: str) -> str:
     return label(site.graph, uri)
 
 
-def _has_endpoint() -> bool:
-    """Whether the SPARQL stage (`cogs.endpoint`, which writes `sparql/`) is installed."""
-    import importlib.util
-    return importlib.util.find_spec("cogs.endpoint") is not None
-
-
 def _example_queries() -> Any:
     """Example SPARQL queries from `cogs.endpoint`, when that module provides them."""
     try:
-        from cogs import endpoint  # type: ignore[attr-defined]
+        from cogs import queries as module
     except ImportError:
         return lambda uri: []
-    make = getattr(endpoint, "example_queries", None)
+    make = getattr(module, "example_queries", None)
     if make is None:
         return lambda uri: []
 

@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF, SKOS
 
 from cogs.reference import gss_areas, period_label, period_paths
-from cogs.site.load import Code, Column, Dataset, Site, expand_template, label, template_variables
+from cogs.site.load import (Code, CodeList, Column, Dataset, Site, expand_template, label, ref_code_path,
+                            sort_codes, template_variables)
 from cogs.uris import GSS_GEOGRAPHY, REF_TIME
 
 PREVIEW_ROWS = 10
@@ -74,17 +77,46 @@ def _uris(frame: pl.DataFrame, column: Column) -> dict[tuple[str | None, ...], s
     return {row: expand_template(column.value_url, dict(zip(present, row))) for row in distinct}
 
 
+REFERENCE_LISTS = {REF_TIME: ("period", "Time periods"), GSS_GEOGRAPHY: ("gss-geography", "GSS statistical geography")}
+
+
+def _reference_code(site: Site, uri: str, notation: str, text: str) -> Code:
+    """A member of a bundled reference list (periods, GSS geography) that the metadata does not list:
+    the site still gives it a page under `ref/codelist/{id}/`, so it can be browsed and searched."""
+    namespace = REF_TIME if uri.startswith(REF_TIME) else GSS_GEOGRAPHY
+    id, title = REFERENCE_LISTS[namespace]
+    list_uri = f"{site.base}ref/codelist/{id}/"
+    codelist = site.codelists.get(list_uri)
+    if codelist is None:
+        codelist = site.codelists[list_uri] = CodeList(list_uri, title, f"ref/codelist/{id}/")
+    if namespace == GSS_GEOGRAPHY:
+        area = gss_areas().get(notation)
+        broader = GSS_GEOGRAPHY + area.parent if area and area.parent else None
+    else:
+        broader = None
+    code = Code(uri, notation, text, list_uri, ref_code_path(codelist.path, uri, notation), broader=broader)
+    node = URIRef(uri)
+    site.graph.add((node, RDF.type, SKOS.Concept))
+    site.graph.add((node, SKOS.inScheme, URIRef(list_uri)))
+    site.graph.add((node, SKOS.prefLabel, Literal(text, lang="en")))
+    site.graph.add((node, SKOS.notation, Literal(notation)))
+    codelist.codes.append(code)
+    site.codes[uri] = code
+    return code
+
+
 def _describe(site: Site, uri: str | None, code: str) -> Value:
     if uri is None:
         return Value(code, code)
     known: Code | None = site.codes.get(uri)
+    if known is None and uri.startswith(REF_TIME):
+        path = uri[len(REF_TIME):]
+        known = _reference_code(site, uri, period_label(path), period_label(path))
+    elif known is None and uri.startswith(GSS_GEOGRAPHY):
+        area = gss_areas().get(uri[len(GSS_GEOGRAPHY):])
+        known = _reference_code(site, uri, uri[len(GSS_GEOGRAPHY):], area.label if area else code)
     if known is not None:
         return Value(code, known.label, uri, known.path)
-    if uri.startswith(REF_TIME):
-        return Value(code, period_label(uri[len(REF_TIME):]), uri)
-    if uri.startswith(GSS_GEOGRAPHY):
-        area = gss_areas().get(uri[len(GSS_GEOGRAPHY):])
-        return Value(code, area.label if area else code, uri)
     return Value(code, label(site.graph, uri), uri, site.path_of(uri))
 
 
