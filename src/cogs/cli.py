@@ -255,3 +255,45 @@ def import_csvcubed_command(config: Path, csv_path: Path | None, out: Path | Non
         _report(exc.problems, False)
         sys.exit(1)
     click.echo(f"wrote {path}")
+
+
+@main.command("publish")
+@click.argument("out", default="out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--endpoint", required=True,
+              help="The store's SPARQL 1.1 Graph Store Protocol URL, e.g. http://localhost:7878/store "
+                   "(Oxigraph) or http://localhost:3030/DATASET/data (Fuseki).")
+@click.option("--auth", default=None, envvar="COGS_PUBLISH_AUTH",
+              help="USER:PASSWORD for HTTP basic, or bearer:TOKEN (also read from COGS_PUBLISH_AUTH).")
+@click.option("--force", is_flag=True, help="Send every graph, even those the store already holds.")
+@click.option("--dry-run", is_flag=True, help="Say what would be sent and deleted; change nothing.")
+@click.option("--retries", default=5, show_default=True, type=click.IntRange(0, 100),
+              help="Retries of a request after a transient failure (connection, time-out, 429, 5xx).")
+@click.option("--timeout", default=300.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds to wait for the store to answer one request.")
+@click.option("--store", "store_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of the local on-disk store the graphs are read from (default: OUT.sparql).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def publish_command(out: Path, endpoint: str, auth: str | None, force: bool, dry_run: bool, retries: int,
+                    timeout: float, store_dir: Path | None, as_json: bool) -> None:
+    """Publish the build OUT into a triple store, one named graph per dataset, sending only what changed."""
+    from cogs.publish import Options, Outcome, PublishReport, publish, report_lines
+
+    def show(outcome: Outcome) -> None:
+        if not as_json:
+            for line in list(report_lines(PublishReport(endpoint, [outcome])))[:-1]:
+                click.echo(line)
+
+    options = Options(auth=auth, timeout=timeout, retries=retries, force=force, dry_run=dry_run)
+    try:
+        report = publish(out, endpoint, options, store_dir=store_dir, on_graph=show)
+    except CogsError as exc:
+        if as_json:
+            click.echo(json.dumps({"ok": False, "problems": [p.as_dict() for p in exc.problems]}, indent=2))
+        _report(exc.problems, as_json)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        click.echo(list(report_lines(report))[-1])
+    sys.exit(0 if report.ok else 1)
+
