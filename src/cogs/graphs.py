@@ -15,7 +15,7 @@ from cogs import __version__
 from cogs.model import Code, CodeList, CodeListKind, Component, Dataset, Family, Role, Unit
 from cogs.reference import gss_areas, period_label, period_sort_key, period_uri
 from cogs.uris import GSS_GEOGRAPHY, Minter, segment
-from cogs.vocab import PREFIXES, SDMX_ATTRIBUTE, UI, VCARD
+from cogs.vocab import PREFIXES, SDMX_ATTRIBUTE, SDMX_DIMENSION, UI, VCARD
 
 MEDIA = "https://www.iana.org/assignments/media-types/"
 DISTRIBUTIONS = (
@@ -141,6 +141,7 @@ def dataset_graph(dataset: Dataset, family: Family, minter: Minter, codelists: d
             order += 1
             node = spec("measure-type", QB.measureType)
             graph.add((node, QB.dimension, QB.measureType))
+            reused_property(graph, str(QB.measureType))
             graph.add((node, QB.order, Literal(order)))
         elif column.role is Role.ATTRIBUTE and column.component:
             node = spec(column.component.id, URIRef(column.component.uri))
@@ -154,23 +155,47 @@ def dataset_graph(dataset: Dataset, family: Family, minter: Minter, codelists: d
     if dataset.units:
         node = spec("unit", SDMX_ATTRIBUTE.unitMeasure)
         graph.add((node, QB.attribute, SDMX_ATTRIBUTE.unitMeasure))
+        reused_property(graph, str(SDMX_ATTRIBUTE.unitMeasure))
         graph.add((node, QB.componentRequired, Literal(True)))
         for unit in dataset.units:
             unit_node(graph, unit)
     if any(c.role is Role.MARKER for c in dataset.columns):
         node = spec("obs-status", SDMX_ATTRIBUTE.obsStatus)
         graph.add((node, QB.attribute, SDMX_ATTRIBUTE.obsStatus))
+        reused_property(graph, str(SDMX_ATTRIBUTE.obsStatus))
         graph.add((node, QB.componentRequired, Literal(False)))
     for codelist in dataset.codelists:
         codelist_graph(graph, codelists.get(codelist.uri, codelist))
     return graph
 
 
+COMPONENT_TYPES = {"dimension": QB.DimensionProperty, "measure": QB.MeasureProperty,
+                   "attribute": QB.AttributeProperty}
+# Labels of the SDMX and Data Cube properties the build reuses, as those vocabularies give them.
+REUSED = {
+    str(SDMX_DIMENSION.refArea): ("dimension", "Reference area"),
+    str(SDMX_DIMENSION.refPeriod): ("dimension", "Reference period"),
+    str(QB.measureType): ("dimension", "Measure type"),
+    str(SDMX_ATTRIBUTE.unitMeasure): ("attribute", "Unit of measure"),
+    str(SDMX_ATTRIBUTE.obsStatus): ("attribute", "Observation status"),
+}
+
+
+def reused_property(graph: Graph, uri: str) -> None:
+    """Type a reused property as its vocabulary does, so the integrity constraints can see it."""
+    kind, label = REUSED.get(uri, ("", ""))
+    if kind:
+        graph.add((URIRef(uri), RDF.type, COMPONENT_TYPES[kind]))
+        graph.add((URIRef(uri), RDFS.label, en(label)))
+
+
 def component_property(graph: Graph, component: Component, kind: str, codelists: dict[str, CodeList]) -> None:
     prop = URIRef(component.uri)
     if not component.minted:
+        graph.add((prop, RDF.type, COMPONENT_TYPES[kind]))
+        reused_property(graph, component.uri)
         return
-    types = {"dimension": QB.DimensionProperty, "measure": QB.MeasureProperty, "attribute": QB.AttributeProperty}
+    types = COMPONENT_TYPES
     graph.add((prop, RDF.type, RDF.Property))
     graph.add((prop, RDF.type, types[kind]))
     graph.add((prop, RDFS.label, en(component.label)))
@@ -267,6 +292,9 @@ def catalog_graph(site_title: str, site_description: str, families: list[Family]
             graph.add((concept, RDF.type, SKOS.Concept))
             graph.add((concept, SKOS.prefLabel, en(theme)))
             graph.add((concept, SKOS.inScheme, themes))
+            graph.add((concept, SKOS.notation, Literal(theme)))
+            graph.add((concept, SKOS.topConceptOf, themes))
+            graph.add((themes, SKOS.hasTopConcept, concept))
         for dataset in family.datasets:
             graph.add((node, DCAT.dataset, URIRef(dataset.uri)))
             graph.add((root, DCAT.dataset, URIRef(dataset.uri)))
