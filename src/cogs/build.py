@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
+from typing import BinaryIO, cast
 
 import isal.igzip as igzip
 import polars as pl
@@ -133,8 +134,7 @@ def _write(project: ProjectConfig, minter: Minter, families: list[Family], prepa
     written_lists: set[str] = set()
     total = sum(len(v) for v in prepared.values())
     done = 0
-    with (staging / DUMP).open("wb") as raw, \
-            igzip.IGzipFile(filename="", mode="wb", compresslevel=1, fileobj=raw, mtime=0) as dump:
+    with (staging / DUMP).open("wb") as raw, gzip_writer(raw) as dump:
         catalog = graphs.catalog_graph(project.site.title, project.site.description, families, minter)
         catalog_nt = graphs.ntriples_sorted(catalog)
         (staging / "catalog.ttl").write_bytes(graphs.turtle(catalog))
@@ -180,7 +180,13 @@ def _write(project: ProjectConfig, minter: Minter, families: list[Family], prepa
     return result
 
 
-def _write_observations(item: Prepared, path: Path, digest: "hashlib._Hash", dump: igzip.IGzipFile) -> None:
+def gzip_writer(raw: BinaryIO) -> BinaryIO:
+    """A fast (ISA-L) gzip stream over `raw`, with no name or time in its header: same bytes every build."""
+    stream = igzip.IGzipFile(filename="", mode="wb", compresslevel=1, fileobj=raw, mtime=0)  # type: ignore[no-untyped-call]
+    return cast(BinaryIO, stream)
+
+
+def _write_observations(item: Prepared, path: Path, digest: "hashlib._Hash", dump: BinaryIO) -> None:
     """Stream the observations into their own gzip'd N-Triples, the digest and the dump.
 
     Text is made a chunk at a time by polars (which releases the GIL) while a writer thread
@@ -191,8 +197,7 @@ def _write_observations(item: Prepared, path: Path, digest: "hashlib._Hash", dum
         digest.update(data)
         dump.write(_in_graph(data, item.dataset.uri))
 
-    with path.open("wb") as raw, igzip.IGzipFile(filename="", mode="wb", compresslevel=1, fileobj=raw,
-                                                 mtime=0) as own, ThreadPoolExecutor(max_workers=1) as writer:
+    with path.open("wb") as raw, gzip_writer(raw) as own, ThreadPoolExecutor(max_workers=1) as writer:
         pending: Future[None] | None = None
         for data in observations.chunks(item):
             if pending is not None:

@@ -101,14 +101,14 @@ def load_codelist(config: CodeListConfig, uri: str, minter: Minter) -> tuple[Cod
                                         hint="use a whole number"))
         codes.append(Code(notation, label or notation, minter.code(uri, notation),
                           cells.get("parent", "").strip() or None, priority, cells.get("description", "").strip()))
-    known = {c.notation for c in codes}
+    notations = {c.notation for c in codes}
     for code in codes:
-        if code.parent and code.parent not in known:
+        if code.parent and code.parent not in notations:
             line = seen[code.notation]
             problems.append(Problem("codelist.unknown-parent", f"parent {code.parent!r} of {code.notation!r} is not a "
                                     "code of this list", Location(str(path), line, header.index("parent") + 1),
                                     Severity.WARNING, hint="add the parent code, or leave parent blank"))
-    codes = [c if not c.parent or c.parent in known else
+    codes = [c if not c.parent or c.parent in notations else
              Code(c.notation, c.label, c.uri, None, c.sort_priority, c.description) for c in codes]
     problems.extend(_cycles(codes, path))
     return CodeList(config.id, uri, config.title, CodeListKind.SUPPLIED, tuple(codes), config.description,

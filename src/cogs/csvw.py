@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 
 from cogs.cube import Prepared
 from cogs.model import CodeList
@@ -28,18 +28,20 @@ def node_objects(graph: Graph) -> list[dict[str, Any]]:
     nodes = []
     for subject in sorted({s for s in graph.subjects() if isinstance(s, URIRef)}):
         node: dict[str, Any] = {"@id": str(subject)}
-        for predicate in sorted({p for p in graph.predicates(subject)}):
+        for predicate in sorted({str(p) for p in graph.predicates(subject)}):
             values: list[Any] = []
-            for obj in sorted(graph.objects(subject, predicate)):
+            for obj in sorted(graph.objects(subject, URIRef(predicate)), key=lambda o: (type(o).__name__, str(o))):
                 if isinstance(obj, URIRef):
                     values.append({"@id": str(obj)})
+                elif not isinstance(obj, Literal):
+                    continue  # no blank nodes in published data
                 elif obj.language:
                     values.append({"@value": str(obj), "@language": obj.language})
                 elif obj.datatype:
                     values.append({"@value": str(obj), "@type": str(obj.datatype)})
                 else:
                     values.append(str(obj))  # a plain string is an xsd:string literal
-            key = "@type" if str(predicate) == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type" else str(predicate)
+            key = "@type" if predicate == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type" else predicate
             node[key] = [v["@id"] for v in values] if key == "@type" else values
         nodes.append(node)
     return nodes
