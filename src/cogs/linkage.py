@@ -38,8 +38,6 @@ DCAT = "http://www.w3.org/ns/dcat#"
 PROV = "http://www.w3.org/ns/prov#"
 DQV = "http://www.w3.org/ns/dqv#"
 LINKAGE_JSON = "linkage.json"
-LINKAGE_NT = "linkage.nt"
-SAMPLE = 20  # codes listed on each side of a match; the counts are always complete
 
 MATCH_KINDS = ("same-property", "same-codelist", "shared-parent")
 _KIND_TERM = {"same-property": "SameProperty", "same-codelist": "SameCodeList", "shared-parent": "SharedParent"}
@@ -60,6 +58,7 @@ class DimensionUse:
     codelist_kind: str
     codes: frozenset[str]  # notations; periods as reference paths (year/2019)
     is_period: bool = False
+    spec: str = ""  # the component specification of the dimension in the dataset's structure
 
     def display(self, code: str) -> str:
         return period_label(code) if self.is_period else code
@@ -67,19 +66,25 @@ class DimensionUse:
 
 @dataclass(frozen=True)
 class DimensionMatch:
-    """Two matching dimension columns of a pair of datasets and the overlap of their codes."""
+    """Two matching dimension columns of a pair of datasets and how many codes they share."""
 
     kind: str  # one of MATCH_KINDS
     left: DimensionUse
     right: DimensionUse
-    shared: int
-    left_only: tuple[str, ...]  # sorted
-    right_only: tuple[str, ...]
+    shared: int  # distinct codes used on both sides
+
+    @property
+    def left_only(self) -> int:
+        return len(self.left.codes) - self.shared
+
+    @property
+    def right_only(self) -> int:
+        return len(self.right.codes) - self.shared
 
     @property
     def match_rate(self) -> float:
         """Shared codes over the codes used on either side (Jaccard index)."""
-        union = self.shared + len(self.left_only) + len(self.right_only)
+        union = self.shared + self.left_only + self.right_only
         return self.shared / union if union else 0.0
 
     @property
@@ -90,6 +95,12 @@ class DimensionMatch:
     @property
     def right_coverage(self) -> float:
         return self.shared / len(self.right.codes) if self.right.codes else 0.0
+
+    def codes_only_left(self) -> list[str]:
+        return sorted(self.left.codes - self.right.codes)
+
+    def codes_only_right(self) -> list[str]:
+        return sorted(self.right.codes - self.left.codes)
 
 
 @dataclass(frozen=True)
@@ -114,8 +125,13 @@ class Linkage:
     codelists: dict[str, CodeList] = field(default_factory=dict)
     families: list[Family] = field(default_factory=list)
 
-    def links_of(self, key: str) -> list[Link]:
-        return [link for link in self.links if key in (link.left, link.right)]
+    def by_dataset(self) -> dict[str, list[Link]]:
+        """Each dataset's links (computed once: there are many)."""
+        out: dict[str, list[Link]] = {key: [] for key in self.datasets}
+        for item in self.links:
+            out[item.left].append(item)
+            out[item.right].append(item)
+        return out
 
 
 # -- computing ---------------------------------------------------------------------------------
@@ -147,46 +163,70 @@ def dimension_uses(item: Prepared, minter: Minter) -> list[DimensionUse]:
         uses.append(DimensionUse(dataset.key, column.title, column.name, component.id, component.label,
                                  component.uri, component.sub_property_of or component.uri,
                                  _codelist_uri(component, minter), str(component.codelist or ""), codes,
-                                 is_period))
+                                 is_period, minter.component_spec(dataset.family, dataset.id, component.id)))
     return uses
 
 
-def _match(a: DimensionUse, b: DimensionUse) -> DimensionMatch:
+def _kind(a: DimensionUse, b: DimensionUse) -> str:
     if a.property == b.property:
-        kind = "same-property"
-    elif a.codelist is not None and a.codelist == b.codelist:
-        kind = "same-codelist"
-    else:
-        kind = "shared-parent"
-    shared = a.codes & b.codes
-    return DimensionMatch(kind, a, b, len(shared), tuple(sorted(a.codes - shared)), tuple(sorted(b.codes - shared)))
+        return "same-property"
+    if a.codelist is not None and a.codelist == b.codelist:
+        return "same-codelist"
+    return "shared-parent"
+
+
+def _masks(uses: list[DimensionUse]) -> list[int]:
+    """Each use's codes as the bits of one integer, so an overlap is `(a & b).bit_count()`."""
+    index: dict[str, int] = {}
+    for use in uses:
+        for code in use.codes:
+            index.setdefault(code, len(index))
+    masks = []
+    for use in uses:
+        bitmap = bytearray((len(index) + 8) // 8)
+        for code in use.codes:
+            bit = index[code]
+            bitmap[bit >> 3] |= 1 << (bit & 7)
+        masks.append(int.from_bytes(bitmap, "little"))
+    return masks
 
 
 def find_links(uses: dict[str, list[DimensionUse]]) -> list[Link]:
-    """Every pair of datasets sharing a dimension, found through an index of what can match."""
-    index: dict[tuple[str, str], list[DimensionUse]] = defaultdict(list)
-    for key in sorted(uses):
-        for use in uses[key]:
-            index[("property", use.property)].append(use)
-            index[("parent", use.parent)].append(use)
-            if use.codelist is not None:
-                index[("codelist", use.codelist)].append(use)
+    """Every pair of datasets sharing a dimension, found through an index of what can match.
+
+    Only dimensions that share a property, a code list or a parent are ever compared, and the
+    overlap of two code sets is one AND of two bitmaps.
+    """
+    flat = [(key, n, use) for key in sorted(uses) for n, use in enumerate(uses[key])]
+    index: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for position, (_, _, use) in enumerate(flat):
+        index[("property", use.property)].append(position)
+        index[("parent", use.parent)].append(position)
+        if use.codelist is not None:
+            index[("codelist", use.codelist)].append(position)
     pairs: dict[tuple[str, str], set[tuple[int, int]]] = defaultdict(set)
-    position = {id(use): (key, n) for key in uses for n, use in enumerate(uses[key])}
+    seen: set[tuple[int, ...]] = set()
     for group in index.values():
-        if len(group) < 2:
+        members = tuple(group)
+        if len(members) < 2 or members in seen:
             continue
-        for a, b in combinations(group, 2):
-            (ka, na), (kb, nb) = position[id(a)], position[id(b)]
-            if ka == kb:
-                continue
-            if ka > kb:
-                ka, na, kb, nb = kb, nb, ka, na
-            pairs[(ka, kb)].add((na, nb))
+        seen.add(members)
+        for a, b in combinations(members, 2):  # positions ascend with the dataset key
+            (ka, na, _), (kb, nb, _) = flat[a], flat[b]
+            if ka != kb:
+                pairs[(ka, kb)].add((na, nb))
+    masks = _masks([use for _, _, use in flat])
+    offset = {}
+    for position, (key, n, _) in enumerate(flat):
+        offset[(key, n)] = position
     links = []
     for (left, right), columns in sorted(pairs.items()):
-        matches = tuple(_match(uses[left][na], uses[right][nb]) for na, nb in sorted(columns))
-        links.append(Link(left, right, matches))
+        matches = []
+        for na, nb in sorted(columns):
+            a, b = uses[left][na], uses[right][nb]
+            shared = (masks[offset[(left, na)]] & masks[offset[(right, nb)]]).bit_count()
+            matches.append(DimensionMatch(_kind(a, b), a, b, shared))
+        links.append(Link(left, right, tuple(matches)))
     return links
 
 
@@ -213,7 +253,7 @@ def reference_links(uses: dict[str, list[DimensionUse]]) -> list[Link]:
             for b in uses[right]:
                 if a.property == b.property or (a.codelist is not None and a.codelist == b.codelist) \
                         or a.parent == b.parent:
-                    matches.append(_match(a, b))
+                    matches.append(DimensionMatch(_kind(a, b), a, b, len(a.codes & b.codes)))
         if matches:
             links.append(Link(left, right, tuple(matches)))
     return links
@@ -223,24 +263,14 @@ def reference_links(uses: dict[str, list[DimensionUse]]) -> list[Link]:
 
 def _use_json(use: DimensionUse) -> dict[str, object]:
     return {"column": use.column, "name": use.name, "component": use.component, "label": use.label,
-            "property": use.property, "parent": use.parent, "codelist": use.codelist, "codes": len(use.codes)}
+            "property": use.property, "parent": use.parent, "codelist": use.codelist, "spec": use.spec,
+            "codes": len(use.codes), "used": [use.display(c) for c in sorted(use.codes)]}
 
 
-def _sample(use: DimensionUse, codes: tuple[str, ...]) -> list[str]:
-    return [use.display(c) for c in codes[:SAMPLE]]
-
-
-def match_json(match: DimensionMatch) -> dict[str, object]:
-    return {
-        "kind": match.kind,
-        "left": _use_json(match.left), "right": _use_json(match.right),
-        "shared": match.shared,
-        "match_rate": round(match.match_rate, 4),
-        "left_coverage": round(match.left_coverage, 4),
-        "right_coverage": round(match.right_coverage, 4),
-        "left_only_count": len(match.left_only), "left_only": _sample(match.left, match.left_only),
-        "right_only_count": len(match.right_only), "right_only": _sample(match.right, match.right_only),
-    }
+def match_json(match: DimensionMatch, left: int, right: int) -> dict[str, object]:
+    return {"kind": match.kind, "left": left, "right": right, "shared": match.shared,
+            "match_rate": round(match.match_rate, 4), "left_coverage": round(match.left_coverage, 4),
+            "right_coverage": round(match.right_coverage, 4)}
 
 
 def link_uri(linkage: Linkage, link_: Link) -> str:
@@ -250,7 +280,10 @@ def link_uri(linkage: Linkage, link_: Link) -> str:
 
 def linkage_json(linkage: Linkage) -> dict[str, object]:
     joins: dict[str, list[str]] = defaultdict(list)
+    linked: dict[str, list[str]] = defaultdict(list)
     for item in linkage.links:
+        linked[item.left].append(item.right)
+        linked[item.right].append(item.left)
         if item.joinable:
             joins[item.left].append(item.right)
             joins[item.right].append(item.left)
@@ -258,9 +291,11 @@ def linkage_json(linkage: Linkage) -> dict[str, object]:
     for key, dataset in sorted(linkage.datasets.items()):
         datasets[key] = {"uri": dataset.uri, "title": dataset.title, "family": dataset.family,
                          "dimensions": [_use_json(u) for u in linkage.uses[key]],
-                         "joinable_with": sorted(joins.get(key, []))}
+                         "linked_with": sorted(linked.get(key, [])), "joinable_with": sorted(joins.get(key, []))}
+    position = {id(use): n for uses in linkage.uses.values() for n, use in enumerate(uses)}
     links = [{"left": item.left, "right": item.right, "uri": link_uri(linkage, item), "joinable": item.joinable,
-              "dimensions": [match_json(m) for m in item.dimensions]} for item in linkage.links]
+              "dimensions": [match_json(m, position[id(m.left)], position[id(m.right)]) for m in item.dimensions]}
+             for item in linkage.links]
     return {"datasets": datasets, "links": links, "codelists": _codelists_json(linkage),
             "families": _families_json(linkage)}
 
@@ -332,7 +367,11 @@ def lang(value: str) -> str:
 
 
 class Triples:
-    """N-Triples lines, written without an rdflib graph (there are many of them), sorted at the end."""
+    """N-Triples lines, written without an rdflib graph (there are many of them).
+
+    Lines come out in the order they were added; every producer adds them in a fixed order
+    (sorted keys), so the bytes are the same for the same input without sorting them all.
+    """
 
     def __init__(self) -> None:
         self.lines: list[str] = []
@@ -341,35 +380,28 @@ class Triples:
         self.lines.append(f"<{s}> <{p}> {o} .\n")
 
     def ntriples(self) -> bytes:
-        return "".join(sorted(set(self.lines))).encode("utf-8")
+        return "".join(self.lines).encode("utf-8")
 
 
 def linkage_triples(linkage: Linkage, triples: Triples) -> None:
+    for key in sorted(linkage.uses):
+        for use in linkage.uses[key]:
+            triples.add(use.spec, COGS + "codesUsed", lit(len(use.codes)))
     for item in linkage.links:
         node = link_uri(linkage, item)
         left, right = linkage.datasets[item.left].uri, linkage.datasets[item.right].uri
         triples.add(node, RDF_TYPE, iri(COGS + "Linkage"))
         triples.add(node, COGS + "left", iri(left))
         triples.add(node, COGS + "right", iri(right))
-        triples.add(node, COGS + "joinable", lit(item.joinable))
         if item.joinable:
             triples.add(left, DCTERMS + "relation", iri(right))
             triples.add(right, DCTERMS + "relation", iri(left))
         for match in item.dimensions:
             dim = f"{node}/{segment(match.left.name)}/{segment(match.right.name)}"
             triples.add(node, COGS + "dimensionMatch", iri(dim))
-            triples.add(dim, RDF_TYPE, iri(COGS + "DimensionMatch"))
+            triples.add(dim, COGS + "leftDimension", iri(match.left.spec))
+            triples.add(dim, COGS + "rightDimension", iri(match.right.spec))
             triples.add(dim, COGS + "matchKind", iri(COGS + _KIND_TERM[match.kind]))
-            triples.add(dim, COGS + "leftProperty", iri(match.left.property))
-            triples.add(dim, COGS + "rightProperty", iri(match.right.property))
-            if match.kind == "shared-parent":
-                triples.add(dim, COGS + "parentProperty", iri(match.left.parent))
-            if match.left.codelist:
-                triples.add(dim, COGS + "leftCodeList", iri(match.left.codelist))
-            if match.right.codelist:
-                triples.add(dim, COGS + "rightCodeList", iri(match.right.codelist))
-            triples.add(dim, COGS + "leftCodes", lit(len(match.left.codes)))
-            triples.add(dim, COGS + "rightCodes", lit(len(match.right.codes)))
             triples.add(dim, COGS + "sharedCodes", lit(match.shared))
             triples.add(dim, COGS + "matchRate", lit(round(match.match_rate, 4)))
 
@@ -385,19 +417,17 @@ VOCABULARY: tuple[tuple[str, str, str, str], ...] = (
      "The two dimension properties are sub-properties of one parent (e.g. sdmx-dimension:refArea)."),
     ("left", "Property", "left dataset", "The first dataset of a linkage (the lower in catalogue order)."),
     ("right", "Property", "right dataset", "The second dataset of a linkage."),
-    ("joinable", "Property", "joinable", "True when some shared dimension has codes in common."),
     ("dimensionMatch", "Property", "dimension match", "A dimension the two datasets of a linkage share."),
+    ("leftDimension", "Property", "left dimension",
+     "The component specification (qb:ComponentSpecification) of the dimension in the left dataset."),
+    ("rightDimension", "Property", "right dimension",
+     "The component specification of the dimension in the right dataset."),
     ("matchKind", "Property", "match kind", "Why the two dimensions match."),
-    ("leftProperty", "Property", "left property", "The dimension property on the left."),
-    ("rightProperty", "Property", "right property", "The dimension property on the right."),
-    ("parentProperty", "Property", "parent property", "The parent property both dimensions specialise."),
-    ("leftCodeList", "Property", "left code list", "The code list of the left dimension."),
-    ("rightCodeList", "Property", "right code list", "The code list of the right dimension."),
-    ("leftCodes", "Property", "left codes", "Distinct codes the left dataset uses in this dimension."),
-    ("rightCodes", "Property", "right codes", "Distinct codes the right dataset uses in this dimension."),
     ("sharedCodes", "Property", "shared codes", "Distinct codes both datasets use in this dimension."),
     ("matchRate", "Property", "match rate",
      "Shared codes over the codes used on either side (Jaccard index), from 0 to 1."),
+    ("codesUsed", "Property", "codes used",
+     "Distinct codes a dataset uses in a dimension, on the dimension's component specification."),
     ("metadataCompleteness", "Metric", "metadata completeness",
      "Share of the catalogue profile's required and recommended fields a dataset fills, from 0 to 1."),
     ("referenceMatchRate", "Metric", "reference match rate",
@@ -428,7 +458,12 @@ def vocabulary_triples(triples: Triples) -> None:
 # -- the build stage ---------------------------------------------------------------------------
 
 def dumps(data: object) -> bytes:
-    return (json.dumps(data, indent=1, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
+    return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def dumps_compact(data: object) -> bytes:
+    """JSON without indentation, for files that grow with the square of the number of datasets."""
+    return (json.dumps(data, separators=(",", ":"), ensure_ascii=False) + "\n").encode("utf-8")
 
 
 _STAGING = re.compile(r"^\.(?P<name>.+)\.building-\d+$")
@@ -452,7 +487,7 @@ def write_stage(minter: Minter, families: list[Family], prepared: dict[str, list
     from cogs import quality, revisions
 
     linkage = link(prepared, families, minter)
-    (staging / LINKAGE_JSON).write_bytes(dumps(linkage_json(linkage)))
+    (staging / LINKAGE_JSON).write_bytes(dumps_compact(linkage_json(linkage)))
     triples = Triples()
     vocabulary_triples(triples)
     linkage_triples(linkage, triples)
@@ -465,10 +500,10 @@ def write_stage(minter: Minter, families: list[Family], prepared: dict[str, list
     revisions.version_triples(changes, linkage, triples)
     graph = minter.base + "linkage/"
     data = triples.ntriples()
-    (staging / LINKAGE_NT).write_bytes(data)
+    # The graph grows with the square of the number of datasets: it goes in the dump only.
     dump.write(data.replace(b" .\n", f" <{graph}> .\n".encode()))
-    graphs.append({"iri": graph, "sha256": hashlib.sha256(data).hexdigest(), "triples": data.count(b"\n"),
-                   "dataset": None, "file": LINKAGE_NT})
+    graphs.append({"iri": graph, "sha256": hashlib.sha256(data).hexdigest(), "triples": len(triples.lines),
+                   "dataset": None, "file": None})
 
 
 __all__ = ["DimensionUse", "DimensionMatch", "Link", "Linkage", "link", "find_links", "reference_links",

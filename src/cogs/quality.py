@@ -116,6 +116,7 @@ def _source_csv(dataset: Dataset) -> str:
 def assess(linkage: Linkage, prepared: dict[str, list[Prepared]], minter: Minter) -> QualityReport:
     families = {f.id: f for f in linkage.families}
     areas = gss_areas()
+    links = linkage.by_dataset()
     out = []
     for key in sorted(linkage.datasets):
         dataset = linkage.datasets[key]
@@ -131,7 +132,7 @@ def assess(linkage: Linkage, prepared: dict[str, list[Prepared]], minter: Minter
                 quality.reference.append(ReferenceMatch(use.column, len(use.codes), len(use.codes) - len(misses),
                                                         misses))
         shared: set[str] = set()
-        for item_link in linkage.links_of(key):
+        for item_link in links[key]:
             quality.linked += 1
             quality.joinable += item_link.joinable
             for match in item_link.dimensions:
