@@ -89,6 +89,10 @@ class PublishReport:
 class StoreError(Exception):
     """A request to the store failed for good (after retries, or at once for a non-transient status)."""
 
+    def __init__(self, message: str, attempts: int = 1) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+
 
 def parse_auth(auth: str | None) -> dict[str, str]:
     """Authorization headers from `USER:PASSWORD` (HTTP basic) or `bearer:TOKEN`."""
@@ -147,7 +151,7 @@ class GraphStore:
                 if retry_after.isdigit():
                     wait = float(retry_after)
             if attempt > self.options.retries:
-                raise StoreError(f"{method} failed after {attempt} attempt(s): {problem}")
+                raise StoreError(f"{method} failed after {attempt} attempt(s): {problem}", attempt)
             delay = min(self.options.max_backoff, self.options.backoff * 2 ** (attempt - 1))
             self.sleep(max(delay, wait or 0.0))
 
@@ -284,6 +288,7 @@ def publish(out: Path, endpoint: str, options: Options = Options(), *, store_dir
                     outcome.action = "sent"
                 except StoreError as exc:
                     outcome.action, outcome.error = "failed", str(exc)
+                    outcome.attempts = outcome.attempts or exc.attempts
             outcome.seconds = time.perf_counter() - began
             report.outcomes.append(outcome)
             on_graph(outcome)
