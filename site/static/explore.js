@@ -245,6 +245,9 @@
     var ys = [];
     keys.forEach(function (k) { xs.forEach(function (x) { if (series[k].points[x] !== undefined) ys.push(series[k].points[x]); }); });
     var lo = Math.min(0, Math.min.apply(null, ys)), hi = Math.max.apply(null, ys);
+    var least = Math.min.apply(null, ys);
+    /* Lines of values far from zero are drawn on a scale that starts near them, so change shows. */
+    if (least > 0 && (hi - least) < hi * 0.5) lo = Math.max(0, least - (hi - least) * 0.2);
     if (hi === lo) hi = lo + 1;
     var W = 720, H = 360, L = 80, R = 20, T = 20, B = 50;
     var x = function (i) { return L + (xs.length === 1 ? (W - L - R) / 2 : i * (W - L - R) / (xs.length - 1)); };
