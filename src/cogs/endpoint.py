@@ -24,7 +24,6 @@ import shutil
 import threading
 import time
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, Any
@@ -100,9 +99,9 @@ def open_gzip(path: Path) -> IO[bytes]:
     """A gzip file opened for streaming reads (ISA-L's decompressor when installed: about 3x faster)."""
     try:
         from isal import igzip
-        return igzip.open(path, "rb")  # type: ignore[no-any-return]
+        return igzip.open(path, "rb")  # type: ignore[no-any-return, no-untyped-call]
     except ImportError:  # pragma: no cover - isal is a dependency
-        return gzip.open(path, "rb")
+        return gzip.open(path, "rb")  # type: ignore[return-value]
 
 
 def prepare_store(out: Path, store_dir: Path | None = None) -> StoreInfo:
@@ -435,7 +434,7 @@ class SparqlServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"http://{host!s}:{port}/"
 
     def server_close(self) -> None:
         super().server_close()

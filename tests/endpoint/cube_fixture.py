@@ -2,15 +2,21 @@
 
 `make_out` writes a catalogue graph and one graph per dataset (metadata, structure and one
 observation per CSV row) into `cogs.nq.gz`, with `manifest.json`, the CSVs and a few site pages.
-`build_families` builds the real example families with the library's `build()`.
+`build_families` builds the real example families with the library's `build()`; `running` serves
+an out/ folder on a free loopback port.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+
+from cogs.endpoint import SparqlServer, StoreInfo, make_server
 
 BASE = "https://statistics.example.gov.uk/"
 QB = "http://purl.org/linked-data/cube#"
@@ -100,3 +106,17 @@ def build_families(out: Path) -> Path:
 
     build(REPO / "families", out)
     return out
+
+
+@contextlib.contextmanager
+def running(out: Path, **options: object) -> Iterator[tuple[SparqlServer, StoreInfo]]:
+    """The endpoint over `out` on a free loopback port, serving in a thread until the block ends."""
+    server, info = make_server(out, "127.0.0.1", 0, **options)  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server, info
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)

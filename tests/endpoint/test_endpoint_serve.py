@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 import rdflib
-from conftest import running
-from cube_fixture import BASE, make_out
+from cube_fixture import BASE, make_out, running
 from SPARQLWrapper import CSV, JSON, N3, POST, POSTDIRECTLY, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 

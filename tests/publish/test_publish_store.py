@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FaultProxy, OxigraphServer
 from cube_fixture import BASE, make_out
+from store_fixture import FaultProxy, OxigraphServer
 
 from cogs.cli import main
 from cogs.problems import CogsError
