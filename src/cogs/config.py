@@ -303,14 +303,19 @@ def dataset_from_data(folder: Path, path: Path, data: dict[str, Any],
         columns[title] = ColumnConfig(title, col["role"], col.get("component"), col.get("measure"),
                                       col.get("unit"), col.get("datatype"), col.get("description", ""), where)
     unpivot = data.get("unpivot")
+    recode = dict(recode or {})
+    for title, col in data["columns"].items():
+        if col.get("markers"):
+            recode[title] = {**recode.get(title, {}), **col["markers"]}
     options = ReadOptions(
         sheet=data.get("sheet"), range=data.get("range"),
         unpivot=Unpivot(tuple([unpivot["columns"]] if isinstance(unpivot["columns"], str) else unpivot["columns"]),
                         unpivot["into"], unpivot["value"]) if unpivot else None,
-        drop=drop, constant_check=tuple(t for t, c in columns.items() if c.role in ("dimension", "attribute")),
+        drop=tuple(drop) + tuple(data.get("ignore_columns", ())), constant_check=tuple(t for t, c in columns.items() if c.role in ("dimension", "attribute")),
         location=Location(str(path), *(locate(["unpivot"] if unpivot else ["sheet"] if "sheet" in data else
                                               ["range"] if "range" in data else ["data"]) or (None, None))),
-        notes=notes, recode=recode or {})
+        notes=notes, recode=recode,
+        declared=tuple(t for t, c in data["columns"].items() if c.get("markers")))
     definitions = _definitions(data, folder)
     if codelist_files:
         definitions = Definitions(

@@ -309,7 +309,6 @@ def translate(config_path: Path | None, csv_path: Path) -> Translation:
                         "(csvcubed: col-not-found-in-dat)")
     data: dict[str, Any] = {"columns": {}, "components": {}, "codelists": {}, "units": {}}
     _metadata(config, out, data, csv_path)
-    taken: set[str] = {"period", "geography"}  # the built-in components keep their ids
     values = {t: sorted({v for v in table.frame[t].to_list() if v is not None and v.strip()}) for t in header}
     kinds: dict[str, str] = {}
     definitions: dict[str, dict[str, Any]] = {}
@@ -336,6 +335,7 @@ def translate(config_path: Path | None, csv_path: Path) -> Translation:
     if errors(out.problems):
         return out
     observations = next((t for t, k in kinds.items() if k == "observations"), None)
+    taken = {_builtin(c) for c in definitions.values()} - {""}  # built-in components used keep their ids
     for title, column in definitions.items():
         kind = kinds[title]
         handler = {"dimension": _dimension, "attribute": _attribute, "units": _units, "measures": _measures,
@@ -412,7 +412,7 @@ def _metadata(config: dict[str, Any], out: Translation, data: dict[str, Any], cs
         data["keywords"] = keywords
     carried = [k for k in _FAMILY_KEYS if k in config]
     if carried:
-        out.problem("csvcubed.family-metadata", f"{', '.join(carried)} belong to the family in cogs "
+        out.problem("csvcubed.family-metadata", f"{', '.join(carried)} {'belongs' if len(carried) == 1 else 'belong'} to the family in cogs "
                     "(family.toml), which applies them to every dataset it holds", (carried[0],),
                     "check family.toml says the same", Severity.INFO)
 
@@ -600,6 +600,18 @@ def _component(data: dict[str, Any], taken: set[str], title: str, kind: str, col
         component["description"] = column["description"]
     data["components"][ident] = component
     return ident
+
+
+def _builtin(column: dict[str, Any]) -> str:
+    """`period` or `geography` when a column maps onto that built-in component, else ``."""
+    template = str(column.get("cell_uri_template") or "")
+    if column.get("type", "dimension") != "dimension":
+        return ""
+    if template.startswith(GEOGRAPHY):
+        return "geography"
+    if template.startswith(REF_TIME) and template[len(REF_TIME):].split("{", 1)[0].strip("/") in _COGS_PERIODS:
+        return "period"
+    return ""
 
 
 def _dimension(title: str, column: dict[str, Any], values: list[str], observations: str | None,

@@ -59,7 +59,7 @@ def dataset_toml(data: dict[str, Any], comments: dict[str, list[str]], header: l
     """A dataset.toml for config `data`: top-level keys, then one table per column, component, list, unit."""
     lines = [f"# {line}" if line else "#" for line in header]
     for key in ("title", "summary", "description", "issued", "modified", "keywords", "landing_page", "source",
-                "data", "encoding", "sheet", "range", "unpivot"):
+                "data", "encoding", "sheet", "range", "unpivot", "ignore_columns"):
         if key in data:
             lines.append(f"{key} = {_value(data[key])}")
     for note in comments.get("", []):
@@ -105,15 +105,14 @@ def write_import(config: Path, out: Path | None = None, csv: Path | None = None,
     folder.mkdir(parents=True, exist_ok=True)
     data = dict(found.data)
     data["data"] = _relative(data_file, folder)
-    comments = dict(found.comments)
+    comments = found.comments
+    if found.drop:
+        data["ignore_columns"] = list(found.drop)
+        comments[""] = [c for c in comments.get("", []) if not c.startswith("left out")]
     for problem in found.problems:
         comments.setdefault("", []).append(f"{problem.severity}[{problem.code}] {problem.message}")
-    if found.recode:
-        for title, mapping in found.recode.items():
-            comments.setdefault(title, []).append("cells read as markers: " + ", ".join(
-                f"{k!r} -> [{v}]" for k, v in sorted(mapping.items())) + " (write the markers in the CSV)")
-    if found.drop:
-        comments.setdefault("", []).append("TODO: remove the left-out columns from the CSV, or map them here")
+    for title, mapping in found.recode.items():
+        data["columns"][title] = {**data["columns"][title], "markers": dict(sorted(mapping.items()))}
     header = [f"Translated from {config.name} by cogs import-csvcubed; see docs/csvcubed.md.", ""]
     for ident, text in found.codelists.items():
         target = folder / "codelists" / f"{ident}.csv"

@@ -57,6 +57,7 @@ class ReadOptions:
     location: Location | None = None  # where the config says these things
     notes: tuple[Problem, ...] = ()  # warnings found while reading the config, reported with the table's
     recode: dict[str, dict[str, str]] = field(default_factory=dict)  # title -> {cell as written: value read}
+    declared: tuple[str, ...] = ()  # columns whose recoding the config declares (reported as a note)
 
 
 class DataPath(_ConcretePath):
@@ -119,7 +120,7 @@ def read_table(path: Path, encoding: str | None = None) -> Table:
     if options.unpivot is not None:
         table = unpivot(table, options.unpivot, options.location)
     for title, mapping in sorted(options.recode.items()):
-        table = _recode(table, title, mapping)
+        table = _recode(table, title, mapping, Severity.INFO if title in options.declared else Severity.WARNING)
     table = _constant_columns(table, options.constant_check)
     if options.notes:
         table = Table(table.path, table.header, table.frame, options.notes + table.problems, table.header_line,
@@ -269,7 +270,7 @@ def unpivot(table: Table, spec: Unpivot, where: Location | None = None) -> Table
     return Table(table.path, header, frame, table.problems, table.header_line, positions, (spec.into, spec.value))
 
 
-def _recode(table: Table, title: str, mapping: dict[str, str]) -> Table:
+def _recode(table: Table, title: str, mapping: dict[str, str], severity: Severity) -> Table:
     """Cells of `title` read as other values (e.g. csvcubed status labels as GSS markers), with a warning."""
     if title not in table.header:
         return table
@@ -280,7 +281,7 @@ def _recode(table: Table, title: str, mapping: dict[str, str]) -> Table:
     used = sorted(set(column.filter(changed).to_list()))
     row = int(changed.arg_true()[0])
     found = Problem("csv.recoded", f"column {title!r}: " + ", ".join(f"{v!r} read as {mapping[v]!r}" for v in used),
-                    table.cell(row, title), Severity.WARNING,
+                    table.cell(row, title), severity,
                     hint="write GSS shorthand markers ([x], [c], [p], ...) in the source")
     frame = table.frame.with_columns(column.replace(mapping).alias(title))
     return Table(table.path, table.header, frame, table.problems + (found,), table.header_line, table.positions,
