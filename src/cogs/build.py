@@ -189,20 +189,23 @@ def gzip_writer(raw: BinaryIO) -> BinaryIO:
 def _write_observations(item: Prepared, path: Path, digest: "hashlib._Hash", dump: BinaryIO) -> None:
     """Stream the observations into their own gzip'd N-Triples, the digest and the dump.
 
-    Text is made a chunk at a time by polars (which releases the GIL) while a writer thread
-    compresses and hashes the previous chunk; at most two chunks are held at once.
+    polars makes the next chunk of triples (releasing the GIL) while a writer thread prints,
+    compresses and hashes the previous one; at most two chunks are held at once.
     """
-    def put(data: bytes) -> None:
+    graph = item.dataset.uri
+
+    def put(frame: pl.DataFrame) -> None:
+        data = observations.text(frame)
         own.write(data)
         digest.update(data)
-        dump.write(_in_graph(data, item.dataset.uri))
+        dump.write(observations.text(frame, graph))
 
     with path.open("wb") as raw, gzip_writer(raw) as own, ThreadPoolExecutor(max_workers=1) as writer:
         pending: Future[None] | None = None
-        for data in observations.chunks(item):
+        for frame in observations.chunks(item):
             if pending is not None:
                 pending.result()
-            pending = writer.submit(put, data)
+            pending = writer.submit(put, frame)
         if pending is not None:
             pending.result()
 

@@ -1,7 +1,9 @@
-"""Observations as N-Triples, column-wise: one polars string expression per triple pattern.
+"""Observations as N-Triples and N-Quads, column-wise, without a Python object per triple.
 
-A chunk of rows becomes one string column (a row's triples joined by newlines) and is written
-straight out, so memory holds one chunk of text at a time and no triple is a Python object.
+Each chunk of rows becomes one long three-column frame (subject, predicate, object: one row a
+triple, built from the table's columns by polars expressions) which polars' CSV writer prints
+with a space between the terms and ` .` (N-Triples) or ` <graph> .` (N-Quads) as the line end.
+The two texts differ only in that line end, so both come from one frame.
 """
 
 from __future__ import annotations
@@ -14,38 +16,45 @@ import polars as pl
 from cogs.cube import RDF_TYPE, Prepared, iri
 from cogs.uris import QB
 
-CHUNK_ROWS = 50_000  # about 70 MB of text a chunk for a 4-dimension table
+CHUNK_ROWS = 100_000  # about 900,000 triples, some 135 MB of N-Triples text, a chunk
 
 
-def triple_exprs(prepared: Prepared, graph: str | None = None) -> list[pl.Expr]:
-    """One expression per triple of an observation; null where a cell gives no triple."""
-    end = " ." if graph is None else f" <{graph}> ."
-    subject = pl.col("__s")
-    uri = prepared.dataset.uri
-    exprs = [
-        pl.concat_str([subject, pl.lit(f" <{RDF_TYPE}> <{QB}Observation>{end}")]),
-        pl.concat_str([subject, pl.lit(f" <{QB}dataSet> <{uri}>{end}")]),
+def triples(prepared: Prepared, chunk: pl.DataFrame) -> pl.DataFrame:
+    """The chunk's triples as a frame of N-Triples terms `s`, `p`, `o`, grouped by predicate."""
+    rows = chunk.lazy().with_columns(iri(prepared.objects["__about"]).alias("s"))
+
+    def pattern(predicate: pl.Expr, obj: pl.Expr) -> pl.LazyFrame:
+        return rows.select(pl.col("s"), predicate.alias("p"), obj.alias("o"))
+
+    frames = [
+        pattern(pl.lit(f"<{RDF_TYPE}>"), pl.lit(f"<{QB}Observation>")),
+        pattern(pl.lit(f"<{QB}dataSet>"), pl.lit(f"<{prepared.dataset.uri}>")),
     ]
     for name, obj in prepared.objects.items():
-        if name == "__about":
-            continue
-        exprs.append(pl.concat_str([subject, pl.lit(" "), prepared.predicates[name], pl.lit(" "), obj, pl.lit(end)]))
+        if name != "__about":
+            frames.append(pattern(prepared.predicates[name], obj).filter(pl.col("o").is_not_null()))
     for predicate, value in prepared.fixed:
-        exprs.append(pl.concat_str([subject, pl.lit(f" <{predicate}> <{value}>{end}")]))
-    return exprs
+        frames.append(pattern(pl.lit(f"<{predicate}>"), pl.lit(f"<{value}>")))
+    return pl.concat(frames, rechunk=False).collect()
 
 
-def chunks(prepared: Prepared, graph: str | None = None, rows: int = CHUNK_ROWS) -> Iterator[bytes]:
-    """The observations' N-Triples (or N-Quads in `graph`), as encoded chunks."""
-    exprs = triple_exprs(prepared, graph)
-    subject = iri(prepared.objects["__about"]).alias("__s")
+def text(frame: pl.DataFrame, graph: str | None = None) -> bytes:
+    """The triples of `frame` as N-Triples, or as N-Quads in `graph`."""
+    buffer = io.BytesIO()
+    end = " .\n" if graph is None else f" <{graph}> .\n"
+    frame.write_csv(buffer, separator=" ", quote_style="never", include_header=False, line_terminator=end)
+    return buffer.getvalue()
+
+
+def chunks(prepared: Prepared, rows: int = CHUNK_ROWS) -> Iterator[pl.DataFrame]:
     for chunk in prepared.frame.iter_slices(rows):
-        lines = chunk.lazy().with_columns(subject).select(
-            pl.concat_str(exprs, separator="\n", ignore_nulls=True).alias("t")).collect()
-        if lines.height:
-            buffer = io.BytesIO()
-            lines.write_csv(buffer, include_header=False, quote_style="never")
-            yield buffer.getvalue()
+        if chunk.height:
+            yield triples(prepared, chunk)
+
+
+def ntriples(prepared: Prepared) -> bytes:
+    """All the observations' N-Triples at once: for tests and small tables."""
+    return b"".join(text(frame) for frame in chunks(prepared))
 
 
 def count(prepared: Prepared) -> int:
