@@ -84,7 +84,15 @@ def parse_range(text: str) -> tuple[int, int, int | None, int | None] | None:
 
 def cell_text(value: object) -> str | None:
     """A cell as the text a spreadsheet shows; None for an empty cell."""
-    if value is None or value == "":
+    kind = type(value)
+    if kind is str:
+        return value if value and not value.isspace() else None  # type: ignore[return-value]
+    if kind is float:
+        number: float = value  # type: ignore[assignment]
+        if number.is_integer() and abs(number) < 1e15:
+            return str(int(number))
+        return f"{number:.15g}"
+    if value is None:
         return None
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
