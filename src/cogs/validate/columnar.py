@@ -95,9 +95,11 @@ def read_triples(path: Path) -> pl.DataFrame:
     else:
         data = _canonical_nquads(path)
         frame = _split(pl.read_csv(io.BytesIO(data), **_LINES).lazy(), True).collect() if data else _empty()
-    well_formed = (pl.col("s").cast(pl.String).str.contains(r"^(<[^<>\s]*>|_:\S+)$")
-                   & pl.col("p").cast(pl.String).str.contains(r"^<[^<>\s]*>$"))
-    if frame.height and not frame.select(well_formed.all()).item():
+    subjects = frame.select(pl.col("s").unique().cast(pl.String))["s"]
+    predicates = frame.select(pl.col("p").unique().cast(pl.String))["p"]
+    well_formed = (subjects.str.contains(r"^(<[^<>\s]*>|_:\S+)$").all()
+                   and predicates.str.contains(r"^<[^<>\s]*>$").all())
+    if frame.height and not well_formed:
         # Not in the one-space layout the split relies on (tabs, several spaces): let Oxigraph
         # read it and write canonical N-Quads.
         data = _canonical_nquads(path)
