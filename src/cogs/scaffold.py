@@ -257,7 +257,7 @@ def new_dataset(folder: Path, source: Path, *, force: bool = False) -> Path:
                                  "segment", Location(str(folder)), hint="use lower-case letters, digits and "
                                  "hyphens")])
     _refuse_overwrite(folder, force)
-    proposal = propose(source)
+    proposal = propose(source, folder.name.replace("-", " ").capitalize())
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / "data.csv"
     if source.resolve() != target.resolve():
