@@ -26,12 +26,14 @@ from cogs.codelists import generated
 from cogs.config import FamilyConfig, ProjectConfig, load_project
 from cogs.cube import Prepared, Scope, prepare, resolve_definitions
 from cogs.model import CodeList, CodeListKind, Dataset, Family
+from cogs.site import render_site
 from cogs.problems import CogsError, Problem, Severity, errors
 from cogs.table import LINE
 from cogs.uris import Minter
 
 DUMP = "cogs.nq.gz"
 OBSERVATIONS = "observations.nt.gz"
+THEME = "theme"  # a folder beside site.toml whose templates/ and static/ override the default theme
 Progress = Callable[[str, int, int], None]
 
 
@@ -63,7 +65,7 @@ def build(root: Path, out: Path, *, strict: bool = False, progress: Progress = _
     staging.mkdir(parents=True)
     try:
         result = _write(project, minter, families, prepared, staging, progress)
-        result.problems = problems
+        result.problems = problems + result.problems
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -176,7 +178,8 @@ def _write(project: ProjectConfig, minter: Minter, families: list[Family], prepa
     manifest = {"base_uri": minter.base, "dump": DUMP, "datasets": manifest_datasets, "graphs": result.graphs,
                 "codelists": sorted(written_lists)}
     (staging / "manifest.json").write_bytes(csvw.dumps(manifest))
-    (staging / "index.html").write_text(_plain_index(project, families), "utf-8")
+    theme = project.root / THEME
+    result.problems.extend(render_site(staging, theme_dir=theme if theme.is_dir() else None))
     return result
 
 
@@ -274,18 +277,6 @@ def _write_schemas(folder: Path) -> None:
     for name in ("site", "family", "dataset"):
         text = resources.files("cogs").joinpath("schemas", f"{name}.schema.json").read_bytes()
         (folder / f"{name}.schema.json").write_bytes(text)
-
-
-def _plain_index(project: ProjectConfig, families: list[Family]) -> str:
-    from html import escape
-
-    items = []
-    for family in families:
-        datasets = "".join(f'<li><a href="{escape(f"{d.family}/{d.id}/dataset.ttl")}">{escape(d.title)}</a></li>'
-                           for d in family.datasets)
-        items.append(f"<h2>{escape(family.title)}</h2><ul>{datasets}</ul>")
-    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{escape(project.site.title)}"
-            f"</title></head><body><h1>{escape(project.site.title)}</h1>{''.join(items)}</body></html>\n")
 
 
 def _swap(staging: Path, out: Path) -> None:

@@ -73,7 +73,7 @@ def _uris(frame: pl.DataFrame, column: Column) -> dict[tuple[str | None, ...], s
     present = [v for v in variables if v in frame.columns]
     if len(present) != len(variables) or not variables:
         return {}
-    distinct = frame.select(present).unique().rows()
+    distinct = frame.select(present).unique(maintain_order=True).rows()
     return {row: expand_template(column.value_url, dict(zip(present, row))) for row in distinct}
 
 
@@ -141,7 +141,7 @@ def observations(site: Site, dataset: Dataset) -> Observations:
         if not coded:
             continue
         values: dict[str, Value] = {}
-        distinct = [v for v in frame[column.name].unique().to_list() if v is not None]
+        distinct = [v for v in frame[column.name].unique(maintain_order=True).to_list() if v is not None]
         by_value: dict[str, str | None] = {}
         if column.value_url:
             expanded = _uris(frame, column)
@@ -151,7 +151,7 @@ def observations(site: Site, dataset: Dataset) -> Observations:
             elif expanded:
                 # The template reads helper columns: map each value through its row's expansion.
                 names = [v for v in own]
-                pairs = frame.select([column.name, *names]).unique().rows()
+                pairs = frame.select([column.name, *names]).unique(maintain_order=True).rows()
                 by_value = {row[0]: expand_template(column.value_url, dict(zip(names, row[1:])))
                             for row in pairs if row[0] is not None}
         if column.component == "http://purl.org/linked-data/sdmx/2009/dimension#refPeriod" or (
