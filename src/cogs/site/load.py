@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
-from rdflib import Graph, Literal, URIRef
+import pyoxigraph
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, QB, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
@@ -235,6 +236,25 @@ def _graph_files(out: Path, manifest: dict[str, Any]) -> list[Path]:
     return [f for f in dict.fromkeys(files) if f.is_file()]
 
 
+def _term(term: Any) -> Node:
+    if isinstance(term, pyoxigraph.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, pyoxigraph.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype == str(XSD.string):
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(datatype))
+    return BNode(term.value)
+
+
+def parse_turtle(graph: Graph, path: Path) -> None:
+    """Add a Turtle file's triples to `graph`, parsed by Oxigraph (many times faster than rdflib's parser)."""
+    graph.addN((_term(q.subject), _term(q.predicate), _term(q.object), graph)
+               for q in pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TURTLE))
+
+
 def read_site(out: Path) -> Site:
     """Everything the site shows, read from a built `out/`."""
     manifest_path = out / "manifest.json"
@@ -252,10 +272,11 @@ def read_site(out: Path) -> Site:
     graph = Graph(bind_namespaces="none")
     for file in _graph_files(out, manifest):
         try:
-            graph.parse(file, format="turtle")
-        except Exception as exc:  # rdflib raises many kinds; each is a bad file, not a bug here
+            parse_turtle(graph, file)
+        except SyntaxError as exc:
             problems.append(Problem("site.bad-turtle", f"cannot read {file.name}: {exc}",
-                                    Location(str(file)), Severity.ERROR, hint="rebuild with `cogs build`"))
+                                    Location(str(file), getattr(exc, "lineno", None)), Severity.ERROR,
+                                    hint="rebuild with `cogs build`"))
     root = URIRef(base)
     site = Site(out, base, text(graph, root, (DCTERMS.title, RDFS.label)) or "Statistics",
                 text(graph, root, (DCTERMS.description,)), graph, {}, {}, {}, {}, {}, problems)
