@@ -30,9 +30,9 @@ from typing import IO, Any
 from urllib.parse import parse_qs, urlsplit
 
 from cogs.problems import CogsError, Location, Problem
-from cogs.queries import catalogue_queries, example_queries, render_sparql_page
+from cogs.queries import example_queries, sparql_page_files
 
-__all__ = ["example_queries", "prepare_store", "make_server", "QueryPool", "StoreInfo", "SparqlServer"]
+__all__ = ["example_queries", "sparql_page_files", "write_sparql_page", "prepare_store", "make_server", "QueryPool", "StoreInfo", "SparqlServer"]
 
 log = logging.getLogger("cogs.serve")
 
@@ -429,6 +429,7 @@ class SparqlServer(ThreadingHTTPServer):
         self.pool = pool
         self.base_uri = base_uri
         self.datasets = datasets
+        self._sparql_page: dict[str, bytes] | None = None
         super().__init__(address, _Handler)
 
     @property
@@ -440,9 +441,11 @@ class SparqlServer(ThreadingHTTPServer):
         super().server_close()
         self.pool.close()
 
-    def sparql_page(self) -> bytes:
-        queries = catalogue_queries(self.base_uri, self.datasets)
-        return render_sparql_page(queries, endpoint="/sparql").encode("utf-8")
+    def sparql_page(self) -> dict[str, bytes]:
+        """The SPARQL page's files (paths under out/), for a build that has none of its own."""
+        if self._sparql_page is None:
+            self._sparql_page = sparql_page_files(self.base_uri, self.datasets)
+        return self._sparql_page
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -501,8 +504,8 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def send_head(self) -> Any:
         path = urlsplit(self.path).path
-        if path in ("/sparql/", "/sparql/index.html") and not (self.server.out / "sparql" / "index.html").is_file():
-            return self._builtin_page()
+        if path.startswith("/sparql/") and not (self.server.out / "sparql" / "index.html").is_file():
+            return self._builtin_page(path)
         local = Path(self.translate_path(self.path))
         if local.is_dir() and path.endswith("/"):
             for media in parse_accept(self.headers.get("Accept")):
@@ -518,12 +521,16 @@ class _Handler(SimpleHTTPRequestHandler):
             self.send_header("Vary", "Accept")
         super().end_headers()
 
-    def _builtin_page(self) -> Any:
+    def _builtin_page(self, path: str) -> Any:
         import io
 
-        body = self.server.sparql_page()
+        name = path[1:] + ("index.html" if path.endswith("/") else "")
+        body = self.server.sparql_page().get(name)
+        if body is None:
+            self.send_error(404, "Not found")
+            return None
         self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Type", content_type(name))
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         return io.BytesIO(body)
@@ -622,3 +629,16 @@ def make_server(out: Path, host: str = "127.0.0.1", port: int = 8000, *, store_d
         pool.close()
         raise
     return server, info
+
+
+def write_sparql_page(out: Path, endpoint: str = "../sparql") -> list[Path]:
+    """Write the SPARQL page (`sparql/index.html`, with Yasgui when installed) into a build."""
+    manifest = read_manifest(out)
+    datasets = [d for d in manifest.get("datasets") or [] if isinstance(d, dict)]
+    written = []
+    for name, data in sorted(sparql_page_files(str(manifest.get("base_uri") or ""), datasets, endpoint).items()):
+        target = out / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        written.append(target)
+    return written

@@ -12,8 +12,14 @@ from __future__ import annotations
 
 import html
 import json
+import os
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
+
+# In a checkout, src/cogs/ -> the repository root (where `npm ci` puts node_modules/) is two up.
+CHECKOUT = Path(__file__).resolve().parents[2]
+YASGUI_FILES = ("yasgui.min.js", "yasgui.min.css")
 
 PREFIXES = {
     "qb": "http://purl.org/linked-data/cube#",
@@ -110,7 +116,91 @@ def catalogue_queries(base_uri: str, datasets: Iterable[Mapping[str, Any]] = ())
     return queries
 
 
-def render_sparql_page(queries: list[tuple[str, str]], endpoint: str = "/sparql",
+def yasgui_build() -> Path | None:
+    """The `build/` folder of the npm package `@zazuko/yasgui` (pinned in package.json), if installed.
+
+    Looked for in $COGS_YASGUI, then `node_modules/` of the checkout and of the working folder.
+    """
+    candidates = [Path(os.environ["COGS_YASGUI"])] if os.environ.get("COGS_YASGUI") else []
+    candidates += [CHECKOUT / "node_modules" / "@zazuko" / "yasgui" / "build",
+                   Path.cwd() / "node_modules" / "@zazuko" / "yasgui" / "build"]
+    for candidate in candidates:
+        if all((candidate / name).is_file() for name in YASGUI_FILES):
+            return candidate
+    return None
+
+
+def sparql_page_files(base_uri: str, datasets: Iterable[Mapping[str, Any]] = (), endpoint: str = "../sparql",
+                      title: str = "SPARQL query") -> dict[str, bytes]:
+    """The files of the site's SPARQL page, keyed by path under `out/` (`sparql/index.html`, ...).
+
+    With Yasgui installed (npm), the page is the Yasgui editor with one tab per example query, and
+    Yasgui's script and stylesheet go beside it; otherwise a self-contained form. `endpoint` is
+    resolved against the page's own URL, so the default `../sparql` is the `cogs serve` endpoint
+    wherever the site is mounted; give an absolute URL to point a static site at a store.
+    """
+    queries = catalogue_queries(base_uri, datasets)
+    build = yasgui_build()
+    if build is None:
+        return {"sparql/index.html": render_sparql_page(queries, endpoint, title).encode("utf-8")}
+    files = {f"sparql/{name}": (build / name).read_bytes() for name in YASGUI_FILES}
+    files["sparql/index.html"] = render_yasgui_page(queries, endpoint, title).encode("utf-8")
+    return files
+
+
+def render_yasgui_page(queries: list[tuple[str, str]], endpoint: str = "../sparql",
+                       title: str = "SPARQL query") -> str:
+    """The Yasgui editor page: a tab per example query, results as a table, pivot or chart."""
+    data = json.dumps([{"name": name, "query": query} for name, query in queries]).replace("</", "<\\/")
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{html.escape(title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="yasgui.min.css">
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 1rem auto; max-width: 90rem; padding: 0 1rem; color: #0b0c0c; }}
+</style>
+</head>
+<body>
+<main>
+  <h1>{html.escape(title)}</h1>
+  <p>The endpoint is <code id="endpoint">{html.escape(endpoint)}</code> (SPARQL 1.1 Protocol, read-only). Without
+  <code>GRAPH</code> a query sees every dataset; each dataset is also its own named graph. Each tab
+  holds an example query: run it with the triangle button or Ctrl+Enter.</p>
+  <div id="yasgui"></div>
+  <noscript><p>The query editor needs JavaScript. Send queries to the endpoint with any SPARQL client,
+  e.g. <code>curl --data-urlencode query@query.rq {html.escape(endpoint)}</code>.</p></noscript>
+</main>
+<script src="yasgui.min.js"></script>
+<script>
+const queries = {data};
+const endpoint = new URL({json.dumps(endpoint)}, window.location.href).href;
+document.getElementById("endpoint").textContent = endpoint;
+const Yasgui = window.Yasgui.default || window.Yasgui;
+const yasgui = new Yasgui(document.getElementById("yasgui"), {{
+  persistenceId: null,
+  autoAddOnInit: false,
+  populateFromUrl: false,
+  copyEndpointOnNewTab: true,
+  requestConfig: {{ endpoint: endpoint, method: "POST" }},
+  endpointCatalogueOptions: {{ getData: () => [{{ endpoint: endpoint }}] }},
+}});
+queries.forEach((item, index) => {{
+  const config = Yasgui.Tab.getDefaults(yasgui);
+  config.name = item.name;
+  config.yasqe = {{ value: item.query }};
+  config.requestConfig = {{ ...config.requestConfig, endpoint: endpoint, method: "POST" }};
+  yasgui.addTab(index === 0, config);
+}});
+</script>
+</body>
+</html>
+"""
+
+
+def render_sparql_page(queries: list[tuple[str, str]], endpoint: str = "../sparql",
                        title: str = "SPARQL query") -> str:
     """A self-contained query page (no scripts from elsewhere): pick an example, edit, run, read.
 

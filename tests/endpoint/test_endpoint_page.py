@@ -1,0 +1,66 @@
+"""The SPARQL page served by `cogs serve`: the Yasgui editor runs an example query in a real browser."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from cube_fixture import make_out, running
+
+from cogs.queries import catalogue_queries, sparql_page_files, yasgui_build
+
+CHROMIUM = os.environ.get("COGS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+DATASETS = {"trade/regional-trade": 12, "labour-market/employment": 3}
+
+
+def test_the_page_files_hold_every_example_query(tmp_path: Path) -> None:
+    datasets = [{"uri": "https://statistics.example.gov.uk/trade/regional-trade/", "title": "Regional trade"}]
+    files = sparql_page_files("https://statistics.example.gov.uk/", datasets)
+    page = files["sparql/index.html"].decode()
+    for title, _ in catalogue_queries("https://statistics.example.gov.uk/", datasets):
+        assert title.replace("'", "&#x27;") in page or title in page
+    if yasgui_build() is not None:
+        assert set(files) == {"sparql/index.html", "sparql/yasgui.min.js", "sparql/yasgui.min.css"}
+        assert '<script src="yasgui.min.js"></script>' in page
+    else:
+        assert set(files) == {"sparql/index.html"}
+
+
+@pytest.mark.browser
+@pytest.mark.server
+def test_yasgui_runs_an_example_query_against_the_endpoint(tmp_path: Path) -> None:
+    if yasgui_build() is None:
+        pytest.skip("@zazuko/yasgui is not installed: run `npm ci` (make build does it)")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium (`make test-deps`) to run browser tests")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extras")
+    out = tmp_path / "out"
+    make_out(out, DATASETS)
+    with running(out) as (server, _), sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            requests: list[str] = []
+            page.on("request", lambda request: requests.append(request.url))
+            page.goto(server.url + "sparql/")
+            tabs = page.locator(".yasgui .tabsList .tab")
+            tabs.first.wait_for()
+            names = tabs.all_inner_texts()
+            assert len(names) == len(catalogue_queries("", [{"uri": "x"}]))
+            assert "Every dataset, with its observation count" in names[0]
+            page.locator(".yasqe .yasqe_queryButton").first.click()
+            page.locator(".yasr table.dataTable tbody tr").first.wait_for(timeout=15000)
+            table = page.locator(".yasr table.dataTable tbody tr").all_inner_texts()
+            for dataset, rows in DATASETS.items():
+                row = next(line for line in table if f"{dataset}/" in line)
+                assert f"\t{rows}" in row or f" {rows}" in row or f'"{rows}"' in row, row
+            assert errors == []
+            assert all(url.startswith(server.url) or url.startswith("data:") for url in requests), requests
+            assert any(url == server.url + "sparql" for url in requests)
+        finally:
+            browser.close()
