@@ -297,3 +297,66 @@ def publish_command(out: Path, endpoint: str, auth: str | None, force: bool, dry
         click.echo(list(report_lines(report))[-1])
     sys.exit(0 if report.ok else 1)
 
+
+
+@main.command("site")
+@click.argument("out", default="out", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--theme", default=None, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A theme folder whose templates/ and static/ override the default theme.")
+@click.option("--check-links", is_flag=True, help="Then check that every internal link resolves.")
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
+def site_command(out: Path, theme: Path | None, check_links: bool, as_json: bool) -> None:
+    """Render the discovery site again into the built folder OUT (e.g. after editing a theme)."""
+    from cogs.site import check_links as links, render_site
+
+    try:
+        problems = render_site(out, theme_dir=theme)
+        if check_links:
+            problems += links(out)
+    except CogsError as exc:
+        problems = exc.problems
+    failed = any(p.severity is Severity.ERROR for p in problems)
+    if as_json:
+        click.echo(json.dumps({"ok": not failed, "problems": [p.as_dict() for p in problems]}, indent=2))
+    else:
+        _report(problems, as_json)
+        click.echo(f"site {'has errors' if failed else 'rendered'} in {out}")
+    sys.exit(1 if failed else 0)
+
+
+@main.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Print problems as text lines or as one JSON document.")
+@click.option("--strict", is_flag=True, help="Treat warnings as violations (exit 1).")
+@click.option("--engine", type=click.Choice(["auto", "columnar", "sparql"]), default="auto", show_default=True,
+              help="auto: columnar observation checks where they apply; sparql: every check as SPARQL.")
+def validate_command(paths: tuple[Path, ...], fmt: str, strict: bool, engine: str) -> None:
+    """Check PATHS against the data standards in shapes/ (Data Cube ICs, catalogue, code lists, families).
+
+    Each PATH is a family or project folder (built first), a built out/ folder, a CSVW metadata
+    file, or RDF (.ttl .nt .nq .trig .jsonld .rdf, optionally .gz). Exit 0 when the data conforms,
+    1 when it has violations, 2 when it cannot be checked."""
+    from cogs.validate.paths import exit_code, validate_paths
+
+    try:
+        problems = validate_paths(list(paths), engine=engine, strict=strict)
+    except CogsError as exc:
+        if fmt == "json":
+            click.echo(json.dumps({"conforms": False, "problems": [p.as_dict() for p in exc.problems]}, indent=2))
+        else:
+            _report(exc.problems, False)
+        sys.exit(2)
+    code = exit_code(problems, strict)
+    counts = {s: sum(1 for p in problems if p.severity is s) for s in Severity}
+    if fmt == "json":
+        click.echo(json.dumps({"conforms": code == 0, "errors": counts[Severity.ERROR],
+                               "warnings": counts[Severity.WARNING], "problems": [p.as_dict() for p in problems]},
+                              indent=2))
+    else:
+        for p in problems:
+            where = str(p.location) if p.location else f"<{p.focus}>"
+            click.echo(f"{where}: {p.severity}[{p.code}] {p.message}")
+        click.echo(f"{counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings: "
+                   + ("conforms" if code == 0 else "does not conform"), err=True)
+    sys.exit(code)
