@@ -19,9 +19,12 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cogs.problems import CogsError, Location, Problem, Severity, errors
+
+if TYPE_CHECKING:
+    from cogs.config import DatasetConfig
 
 CONFIG_FILE = "qube-config.json"
 VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4", "1.5")
@@ -820,12 +823,12 @@ def _observations(title: str, column: dict[str, Any], values: list[str], observa
 
 # -- in a build ------------------------------------------------------------------------------------
 
-def dataset_config(folder: Path) -> Any:
+def dataset_config(folder: Path) -> DatasetConfig | None:
     """The DatasetConfig of a folder holding qube-config.json or a bare tidy CSV; None if neither."""
     from cogs.config import dataset_from_data
 
-    config_path = folder / CONFIG_FILE
-    if config_path.is_file():
+    config_path: Path | None = folder / CONFIG_FILE
+    if config_path is not None and config_path.is_file():
         csv_path = find_csv(folder)
         if csv_path is None:
             raise CogsError([Problem("csvcubed.which-csv", f"{folder.name} holds {CONFIG_FILE} but not one CSV",

@@ -169,10 +169,11 @@ def propose(csv: Path, title: str | None = None) -> Proposal:
         else:
             roles[t] = "dimension"
     named = [t for t in numeric if t.strip().lower() in CONVENTION_NAMES["observations"]]
-    value = (named or numeric[-1:] or [None])[0]
-    if value is None:
+    chosen = named or numeric[-1:]
+    if not chosen:
         raise CogsError([Problem("new.no-observations", f"no column of {csv.name} holds numbers",
                                  Location(str(csv), 1, 1), hint="the table needs one column of numeric values")])
+    value = chosen[0]
     components: set[str] = set()
     for t in table.header:
         role = roles[t]
@@ -221,7 +222,7 @@ def propose(csv: Path, title: str | None = None) -> Proposal:
     has_unit = any(c["role"] == "unit" for c in data["columns"].values())
     has_measure = any(c["role"] == "measure-type" for c in data["columns"].values())
     if not has_measure:
-        data["components"]["value"] = {"type": "measure", "label": value.strip() if value else "Value"}
+        data["components"]["value"] = {"type": "measure", "label": value.strip()}
         data["columns"][value]["measure"] = "value"
         out.comments[value].append("TODO: name the measure (components.value below)")
     if not has_unit:

@@ -84,14 +84,12 @@ def parse_range(text: str) -> tuple[int, int, int | None, int | None] | None:
 
 def cell_text(value: object) -> str | None:
     """A cell as the text a spreadsheet shows; None for an empty cell."""
-    kind = type(value)
-    if kind is str:
-        return value if value and not value.isspace() else None  # type: ignore[return-value]
-    if kind is float:
-        number: float = value  # type: ignore[assignment]
-        if number.is_integer() and abs(number) < 1e15:
-            return str(int(number))
-        return f"{number:.15g}"
+    if type(value) is str:  # the common cases first: this runs once per cell
+        return value if value and not value.isspace() else None
+    if type(value) is float:
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return f"{value:.15g}"
     if value is None:
         return None
     if isinstance(value, bool):
@@ -141,7 +139,8 @@ def read_region(path: Path, sheet: str | None, cell_range: str | None, where: Lo
                                  hint=hint)])
     label = f"{path}[{sheet}]"
     data = book.get_sheet_by_name(sheet)
-    top, left = data.start if data.height else (0, 0)
+    origin = data.start if data.height else None
+    top, left = origin if origin is not None else (0, 0)
     grid = data.to_python(skip_empty_area=True) if data.height else []
     if cell_range is not None:
         bounds = parse_range(cell_range)
