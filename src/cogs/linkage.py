@@ -14,14 +14,18 @@ is the build's stage that writes `linkage.json`, `quality.json`, `changes.json` 
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import combinations
 from pathlib import Path
 from typing import IO, Any
+
+import polars as pl
 
 from cogs.cube import Prepared
 from cogs.model import CodeList, CodeListKind, Component, Dataset, Family, Role
@@ -40,7 +44,6 @@ DQV = "http://www.w3.org/ns/dqv#"
 LINKAGE_JSON = "linkage.json"
 
 MATCH_KINDS = ("same-property", "same-codelist", "shared-parent")
-_KIND_TERM = {"same-property": "SameProperty", "same-codelist": "SameCodeList", "shared-parent": "SharedParent"}
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,10 @@ class DimensionUse:
     spec: str = ""  # the component specification of the dimension in the dataset's structure
 
     def display(self, code: str) -> str:
-        return period_label(code) if self.is_period else code
+        return _period_label(code) if self.is_period else code
+
+
+_period_label = cache(period_label)
 
 
 @dataclass(frozen=True)
@@ -117,24 +123,24 @@ class Link:
         return any(m.shared for m in self.dimensions)
 
 
+# The matches of a build, one row per pair of matching dimension columns, ordered by left key,
+# right key, left column and right column. Columns index `Linkage.uses[key]`.
+MATCH_SCHEMA = {"left": pl.String, "right": pl.String, "left_index": pl.Int64, "right_index": pl.Int64,
+                "kind": pl.String, "shared": pl.Int64, "left_codes": pl.Int64, "right_codes": pl.Int64}
+
+
 @dataclass
 class Linkage:
     datasets: dict[str, Dataset]
     uses: dict[str, list[DimensionUse]]  # dataset key -> its dimension columns
-    links: list[Link]
+    matches: pl.DataFrame  # MATCH_SCHEMA
     codelists: dict[str, CodeList] = field(default_factory=dict)
     families: list[Family] = field(default_factory=list)
 
-    def by_dataset(self) -> dict[str, list[Link]]:
-        """Each dataset's links (computed once: there are many)."""
-        out: dict[str, list[Link]] = {key: [] for key in self.datasets}
-        for item in self.links:
-            out[item.left].append(item)
-            out[item.right].append(item)
-        return out
+    def links(self) -> list[Link]:
+        """The matches as objects, pair by pair (for small builds and tests; the stage works on the frame)."""
+        return links_from(self.matches, self.uses)
 
-
-# -- computing ---------------------------------------------------------------------------------
 
 def _codelist_uri(component: Component, minter: Minter) -> str | None:
     kind = component.codelist
@@ -191,43 +197,55 @@ def _masks(uses: list[DimensionUse]) -> list[int]:
     return masks
 
 
-def find_links(uses: dict[str, list[DimensionUse]]) -> list[Link]:
-    """Every pair of datasets sharing a dimension, found through an index of what can match.
+def find_matches(uses: dict[str, list[DimensionUse]]) -> pl.DataFrame:
+    """Every pair of matching dimension columns of two datasets, with the codes they share.
 
-    Only dimensions that share a property, a code list or a parent are ever compared, and the
-    overlap of two code sets is one AND of two bitmaps.
+    Candidate pairs come from a join of the columns on what can make them match (property,
+    parent, code list), so only those are ever compared; the overlap of two code sets is one AND
+    of two bitmaps. The work grows with the number of matches, and nothing is done per row.
     """
     flat = [(key, n, use) for key in sorted(uses) for n, use in enumerate(uses[key])]
-    index: dict[tuple[str, str], list[int]] = defaultdict(list)
+    if not flat:
+        return pl.DataFrame(schema=MATCH_SCHEMA)
+    dataset = {key: i for i, key in enumerate(sorted(uses))}
+    groups, positions = [], []
     for position, (_, _, use) in enumerate(flat):
-        index[("property", use.property)].append(position)
-        index[("parent", use.parent)].append(position)
-        if use.codelist is not None:
-            index[("codelist", use.codelist)].append(position)
-    pairs: dict[tuple[str, str], set[tuple[int, int]]] = defaultdict(set)
-    seen: set[tuple[int, ...]] = set()
-    for group in index.values():
-        members = tuple(group)
-        if len(members) < 2 or members in seen:
-            continue
-        seen.add(members)
-        for a, b in combinations(members, 2):  # positions ascend with the dataset key
-            (ka, na, _), (kb, nb, _) = flat[a], flat[b]
-            if ka != kb:
-                pairs[(ka, kb)].add((na, nb))
+        for criterion in (f"property {use.property}", f"parent {use.parent}",
+                          f"codelist {use.codelist}" if use.codelist is not None else None):
+            if criterion is not None:
+                groups.append(criterion)
+                positions.append(position)
+    members = pl.DataFrame({"group": groups, "a": positions}, schema={"group": pl.String, "a": pl.Int64})
+    members = members.with_columns(pl.col("a").replace_strict(
+        {p: dataset[key] for p, (key, _, _) in enumerate(flat)}, return_dtype=pl.Int64).alias("da"))
+    pairs = (members.join(members.rename({"a": "b", "da": "db"}), on="group")
+             .filter((pl.col("a") < pl.col("b")) & (pl.col("da") != pl.col("db")))
+             .select("a", "b").unique().sort("a", "b"))
+    a_list, b_list = pairs["a"].to_list(), pairs["b"].to_list()
     masks = _masks([use for _, _, use in flat])
-    offset = {}
-    for position, (key, n, _) in enumerate(flat):
-        offset[(key, n)] = position
-    links = []
-    for (left, right), columns in sorted(pairs.items()):
-        matches = []
-        for na, nb in sorted(columns):
-            a, b = uses[left][na], uses[right][nb]
-            shared = (masks[offset[(left, na)]] & masks[offset[(right, nb)]]).bit_count()
-            matches.append(DimensionMatch(_kind(a, b), a, b, shared))
-        links.append(Link(left, right, tuple(matches)))
+    return pl.DataFrame({
+        "left": [flat[a][0] for a in a_list], "right": [flat[b][0] for b in b_list],
+        "left_index": [flat[a][1] for a in a_list], "right_index": [flat[b][1] for b in b_list],
+        "kind": [_kind(flat[a][2], flat[b][2]) for a, b in zip(a_list, b_list)],
+        "shared": [(masks[a] & masks[b]).bit_count() for a, b in zip(a_list, b_list)],
+        "left_codes": [len(flat[a][2].codes) for a in a_list], "right_codes": [len(flat[b][2].codes) for b in b_list],
+    }, schema=MATCH_SCHEMA).sort("left", "right", "left_index", "right_index")
+
+
+def links_from(matches: pl.DataFrame, uses: dict[str, list[DimensionUse]]) -> list[Link]:
+    links: list[Link] = []
+    for row in matches.iter_rows(named=True):
+        a, b = uses[row["left"]][row["left_index"]], uses[row["right"]][row["right_index"]]
+        match = DimensionMatch(row["kind"], a, b, row["shared"])
+        if links and (links[-1].left, links[-1].right) == (row["left"], row["right"]):
+            links[-1] = Link(row["left"], row["right"], links[-1].dimensions + (match,))
+        else:
+            links.append(Link(row["left"], row["right"], (match,)))
     return links
+
+
+def find_links(uses: dict[str, list[DimensionUse]]) -> list[Link]:
+    return links_from(find_matches(uses), uses)
 
 
 def link(prepared: dict[str, list[Prepared]], families: list[Family], minter: Minter) -> Linkage:
@@ -241,7 +259,7 @@ def link(prepared: dict[str, list[Prepared]], families: list[Family], minter: Mi
             uses[item.dataset.key] = dimension_uses(item, minter)
             for codelist in item.dataset.codelists:
                 codelists.setdefault(codelist.uri, codelist)
-    return Linkage(datasets, uses, find_links(uses), codelists, families)
+    return Linkage(datasets, uses, find_matches(uses), codelists, families)
 
 
 def reference_links(uses: dict[str, list[DimensionUse]]) -> list[Link]:
@@ -267,37 +285,80 @@ def _use_json(use: DimensionUse) -> dict[str, object]:
             "codes": len(use.codes), "used": [use.display(c) for c in sorted(use.codes)]}
 
 
-def match_json(match: DimensionMatch, left: int, right: int) -> dict[str, object]:
-    return {"kind": match.kind, "left": left, "right": right, "shared": match.shared,
-            "match_rate": round(match.match_rate, 4), "left_coverage": round(match.left_coverage, 4),
-            "right_coverage": round(match.right_coverage, 4)}
+def _rates(matches: pl.DataFrame) -> pl.DataFrame:
+    union = pl.col("left_codes") + pl.col("right_codes") - pl.col("shared")
+    return matches.with_columns(
+        pl.when(union > 0).then(pl.col("shared") / union).otherwise(0.0).round(4).alias("match_rate"),
+        pl.when(pl.col("left_codes") > 0).then(pl.col("shared") / pl.col("left_codes")).otherwise(0.0).round(4)
+        .alias("left_coverage"),
+        pl.when(pl.col("right_codes") > 0).then(pl.col("shared") / pl.col("right_codes")).otherwise(0.0).round(4)
+        .alias("right_coverage"))
 
 
-def link_uri(linkage: Linkage, link_: Link) -> str:
-    right = linkage.datasets[link_.right]
-    return f"{linkage.datasets[link_.left].uri}#linkage/{right.family}/{right.id}"
+def _pairs(linkage: Linkage) -> pl.DataFrame:
+    """One row per linked pair: left, right, its URI, and whether some shared dimension has common codes."""
+    uris = {k: d.uri for k, d in linkage.datasets.items()}
+    return (linkage.matches.group_by("left", "right", maintain_order=True)
+            .agg((pl.col("shared") > 0).any().alias("joinable"))
+            .with_columns(pl.concat_str([pl.col("left").replace_strict(uris, return_dtype=pl.String),
+                                         pl.lit("#linkage/"), pl.col("right")]).alias("uri")))
 
 
-def linkage_json(linkage: Linkage) -> dict[str, object]:
-    joins: dict[str, list[str]] = defaultdict(list)
+def summary_by_dataset(linkage: Linkage) -> dict[str, tuple[int, int, list[str]]]:
+    """For each dataset: datasets linked, datasets joinable, and labels of dimensions with shared codes."""
+    out: dict[str, tuple[int, int, list[str]]] = {key: (0, 0, []) for key in linkage.datasets}
+    if linkage.matches.is_empty():
+        return out
+    pairs = _pairs(linkage)
+    sides = pl.concat([pairs.select(pl.col("left").alias("key"), "joinable"),
+                       pairs.select(pl.col("right").alias("key"), "joinable")])
+    counts = sides.group_by("key").agg(pl.len().alias("linked"), pl.col("joinable").sum().alias("joinable"))
+    shared = linkage.matches.filter(pl.col("shared") > 0)
+    used = pl.concat([shared.select(pl.col("left").alias("key"), pl.col("left_index").alias("index")),
+                      shared.select(pl.col("right").alias("key"), pl.col("right_index").alias("index"))]).unique()
+    labels: dict[str, set[str]] = defaultdict(set)
+    for key, index in used.iter_rows():
+        labels[key].add(linkage.uses[key][index].label)
+    for key, linked, joinable in counts.iter_rows():
+        out[key] = (int(linked), int(joinable), sorted(labels.get(key, set())))
+    return out
+
+
+def links_json(linkage: Linkage) -> str:
+    """The `links` array of linkage.json, written by polars (there is one entry per linked pair)."""
+    if linkage.matches.is_empty():
+        return "[]"
+    matches = _rates(linkage.matches).rename({"left_index": "left_dimension", "right_index": "right_dimension"})
+    grouped = (matches.group_by("left", "right", maintain_order=True)
+               .agg(pl.struct("kind", pl.col("left_dimension").alias("left"),
+                              pl.col("right_dimension").alias("right"), "shared", "match_rate", "left_coverage",
+                              "right_coverage").alias("dimensions")))
+    pairs = _pairs(linkage)
+    return pairs.join(grouped, on=["left", "right"], maintain_order="left").select(
+        "left", "right", "uri", "joinable", "dimensions").write_json()
+
+
+def linkage_json(linkage: Linkage) -> bytes:
+    """linkage.json: datasets with their dimensions and codes, every linked pair, code lists, families."""
+    pairs = _pairs(linkage)
     linked: dict[str, list[str]] = defaultdict(list)
-    for item in linkage.links:
-        linked[item.left].append(item.right)
-        linked[item.right].append(item.left)
-        if item.joinable:
-            joins[item.left].append(item.right)
-            joins[item.right].append(item.left)
+    joins: dict[str, list[str]] = defaultdict(list)
+    for left, right, joinable in pairs.select("left", "right", "joinable").iter_rows():
+        linked[left].append(right)
+        linked[right].append(left)
+        if joinable:
+            joins[left].append(right)
+            joins[right].append(left)
     datasets = {}
     for key, dataset in sorted(linkage.datasets.items()):
         datasets[key] = {"uri": dataset.uri, "title": dataset.title, "family": dataset.family,
                          "dimensions": [_use_json(u) for u in linkage.uses[key]],
                          "linked_with": sorted(linked.get(key, [])), "joinable_with": sorted(joins.get(key, []))}
-    position = {id(use): n for uses in linkage.uses.values() for n, use in enumerate(uses)}
-    links = [{"left": item.left, "right": item.right, "uri": link_uri(linkage, item), "joinable": item.joinable,
-              "dimensions": [match_json(m, position[id(m.left)], position[id(m.right)]) for m in item.dimensions]}
-             for item in linkage.links]
-    return {"datasets": datasets, "links": links, "codelists": _codelists_json(linkage),
-            "families": _families_json(linkage)}
+    compact = {"separators": (",", ":"), "ensure_ascii": False}
+    text = "".join(['{"datasets":', json.dumps(datasets, **compact), ',"links":', links_json(linkage),  # type: ignore[arg-type]
+                    ',"codelists":', json.dumps(_codelists_json(linkage), **compact),  # type: ignore[arg-type]
+                    ',"families":', json.dumps(_families_json(linkage), **compact), "}\n"])  # type: ignore[arg-type]
+    return text.encode("utf-8")
 
 
 def _codelists_json(linkage: Linkage) -> dict[str, object]:
@@ -367,62 +428,84 @@ def lang(value: str) -> str:
 
 
 class Triples:
-    """N-Triples lines, written without an rdflib graph (there are many of them).
+    """N-Triples, written without an rdflib graph (there are many of them).
 
-    Lines come out in the order they were added; every producer adds them in a fixed order
-    (sorted keys), so the bytes are the same for the same input without sorting them all.
+    Text comes out in the order it was added; every producer adds it in a fixed order (sorted
+    keys), so the bytes are the same for the same input without sorting them all.
     """
 
     def __init__(self) -> None:
-        self.lines: list[str] = []
+        self.parts: list[str] = []
+        self.count = 0
 
     def add(self, s: str, p: str, o: str) -> None:
-        self.lines.append(f"<{s}> <{p}> {o} .\n")
+        self.parts.append(f"<{s}> <{p}> {o} .\n")
+        self.count += 1
+
+    def add_lines(self, text: str, count: int) -> None:
+        """Whole N-Triples lines made elsewhere (column-wise)."""
+        self.parts.append(text)
+        self.count += count
 
     def ntriples(self) -> bytes:
-        return "".join(self.lines).encode("utf-8")
+        return "".join(self.parts).encode("utf-8")
+
+
+def _iri(expr: pl.Expr) -> pl.Expr:
+    return pl.concat_str([pl.lit("<"), expr, pl.lit(">")])
+
+
+def _line(s: pl.Expr, p: str, o: pl.Expr) -> pl.Expr:
+    return pl.concat_str([_iri(s), pl.lit(f" <{p}> "), o, pl.lit(" .\n")])
 
 
 def linkage_triples(linkage: Linkage, triples: Triples) -> None:
+    """The linkage graph: codes used per dimension, each linked pair and each dimension match."""
     for key in sorted(linkage.uses):
         for use in linkage.uses[key]:
             triples.add(use.spec, COGS + "codesUsed", lit(len(use.codes)))
-    for item in linkage.links:
-        node = link_uri(linkage, item)
-        left, right = linkage.datasets[item.left].uri, linkage.datasets[item.right].uri
-        triples.add(node, RDF_TYPE, iri(COGS + "Linkage"))
-        triples.add(node, COGS + "left", iri(left))
-        triples.add(node, COGS + "right", iri(right))
-        if item.joinable:
-            triples.add(left, DCTERMS + "relation", iri(right))
-            triples.add(right, DCTERMS + "relation", iri(left))
-        for match in item.dimensions:
-            dim = f"{node}/{segment(match.left.name)}/{segment(match.right.name)}"
-            triples.add(node, COGS + "dimensionMatch", iri(dim))
-            triples.add(dim, COGS + "leftDimension", iri(match.left.spec))
-            triples.add(dim, COGS + "rightDimension", iri(match.right.spec))
-            triples.add(dim, COGS + "matchKind", iri(COGS + _KIND_TERM[match.kind]))
-            triples.add(dim, COGS + "sharedCodes", lit(match.shared))
-            triples.add(dim, COGS + "matchRate", lit(round(match.match_rate, 4)))
+    if linkage.matches.is_empty():
+        return
+    uris = {k: d.uri for k, d in linkage.datasets.items()}
+    pairs = _pairs(linkage).filter("joinable").with_columns(
+        pl.col("left").replace_strict(uris, return_dtype=pl.String).alias("l"),
+        pl.col("right").replace_strict(uris, return_dtype=pl.String).alias("r"))
+    relations = pairs.select(pl.concat_str([
+        _line(pl.col("l"), DCTERMS + "relation", _iri(pl.col("r"))),
+        _line(pl.col("r"), DCTERMS + "relation", _iri(pl.col("l")))]).str.join("").alias("text"))["text"][0]
+    triples.add_lines(relations, 2 * pairs.height)
+    spec = {f"{k}\x00{n}": u.spec for k, uses in linkage.uses.items() for n, u in enumerate(uses)}
+    name = {f"{k}\x00{n}": segment(u.name) for k, uses in linkage.uses.items() for n, u in enumerate(uses)}
+    left = pl.concat_str([pl.col("left"), pl.lit("\x00"), pl.col("left_index").cast(pl.String)])
+    right = pl.concat_str([pl.col("right"), pl.lit("\x00"), pl.col("right_index").cast(pl.String)])
+    rate = (pl.col("match_rate") * 10000).round(0).cast(pl.Int64)
+    matches = _rates(linkage.matches).with_columns(pl.concat_str([
+        pl.col("left").replace_strict(uris, return_dtype=pl.String), pl.lit("#linkage/"), pl.col("right"),
+        pl.lit("/"), left.replace_strict(name, return_dtype=pl.String), pl.lit("/"),
+        right.replace_strict(name, return_dtype=pl.String)]).alias("node"))
+    text = matches.select(pl.concat_str([
+        _line(pl.col("node"), COGS + "leftDimension", _iri(left.replace_strict(spec, return_dtype=pl.String))),
+        _line(pl.col("node"), COGS + "rightDimension", _iri(right.replace_strict(spec, return_dtype=pl.String))),
+        _line(pl.col("node"), COGS + "sharedCodes",
+              pl.concat_str([pl.lit('"'), pl.col("shared").cast(pl.String), pl.lit(f'"^^<{XSD}integer>')])),
+        _line(pl.col("node"), COGS + "matchRate",
+              pl.concat_str([pl.lit('"'), (rate // 10000).cast(pl.String), pl.lit("."),
+                             (rate % 10000).cast(pl.String).str.zfill(4), pl.lit(f'"^^<{XSD}decimal>')])),
+    ]).str.join("").alias("text"))["text"][0]
+    triples.add_lines(text, 4 * matches.height)
 
 
 VOCABULARY: tuple[tuple[str, str, str, str], ...] = (
     # term, kind (Class or Property), label, comment
-    ("Linkage", "Class", "Linkage", "Two datasets that share at least one dimension."),
     ("DimensionMatch", "Class", "Dimension match",
-     "A dimension of one dataset matched with a dimension of another, with the overlap of their codes."),
-    ("SameProperty", "MatchKind", "Same property", "Both datasets use the same dimension property."),
-    ("SameCodeList", "MatchKind", "Same code list", "The two dimensions draw their codes from one code list."),
-    ("SharedParent", "MatchKind", "Shared parent",
-     "The two dimension properties are sub-properties of one parent (e.g. sdmx-dimension:refArea)."),
-    ("left", "Property", "left dataset", "The first dataset of a linkage (the lower in catalogue order)."),
-    ("right", "Property", "right dataset", "The second dataset of a linkage."),
-    ("dimensionMatch", "Property", "dimension match", "A dimension the two datasets of a linkage share."),
+     "A dimension of one dataset matched with a dimension of another (the same property, the same code list, "
+     "or sub-properties of one parent), with the overlap of the codes they use. Its URI is "
+     "{left dataset}#linkage/{right family}/{right dataset}/{left column}/{right column}."),
     ("leftDimension", "Property", "left dimension",
-     "The component specification (qb:ComponentSpecification) of the dimension in the left dataset."),
+     "The component specification (qb:ComponentSpecification) of the dimension in the left dataset, the "
+     "dataset first in catalogue order."),
     ("rightDimension", "Property", "right dimension",
      "The component specification of the dimension in the right dataset."),
-    ("matchKind", "Property", "match kind", "Why the two dimensions match."),
     ("sharedCodes", "Property", "shared codes", "Distinct codes both datasets use in this dimension."),
     ("matchRate", "Property", "match rate",
      "Shared codes over the codes used on either side (Jaccard index), from 0 to 1."),
@@ -446,8 +529,7 @@ VOCABULARY: tuple[tuple[str, str, str, str], ...] = (
 def vocabulary_triples(triples: Triples) -> None:
     """The vocabulary's own terms, so the dump describes itself."""
     kinds = {"Class": RDFS + "Class", "Property": "http://www.w3.org/1999/02/22-rdf-syntax-ns#Property",
-             "MatchKind": COGS + "MatchKind", "Metric": DQV + "Metric"}
-    triples.add(COGS + "MatchKind", RDF_TYPE, iri(RDFS + "Class"))
+             "Metric": DQV + "Metric"}
     for term, kind, label, comment in VOCABULARY:
         triples.add(COGS + term, RDF_TYPE, iri(kinds[kind]))
         triples.add(COGS + term, RDFS + "label", lang(label))
@@ -459,11 +541,6 @@ def vocabulary_triples(triples: Triples) -> None:
 
 def dumps(data: object) -> bytes:
     return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def dumps_compact(data: object) -> bytes:
-    """JSON without indentation, for files that grow with the square of the number of datasets."""
-    return (json.dumps(data, separators=(",", ":"), ensure_ascii=False) + "\n").encode("utf-8")
 
 
 _STAGING = re.compile(r"^\.(?P<name>.+)\.building-\d+$")
@@ -484,10 +561,21 @@ def write_stage(minter: Minter, families: list[Family], prepared: dict[str, list
 
     `previous` is the published build to compare with; by default the `out/` this build replaces.
     """
+    # The stage makes many small objects while the build holds many more: collecting garbage would
+    # walk all of them again and again, so the objects alive now are left out of collections.
+    gc.freeze()
+    try:
+        _stage(minter, families, prepared, staging, dump, graphs, previous)
+    finally:
+        gc.unfreeze()
+
+
+def _stage(minter: Minter, families: list[Family], prepared: dict[str, list[Prepared]], staging: Path,
+           dump: IO[bytes], graphs: list[dict[str, object]], previous: Path | None) -> None:
     from cogs import quality, revisions
 
     linkage = link(prepared, families, minter)
-    (staging / LINKAGE_JSON).write_bytes(dumps_compact(linkage_json(linkage)))
+    (staging / LINKAGE_JSON).write_bytes(linkage_json(linkage))
     triples = Triples()
     vocabulary_triples(triples)
     linkage_triples(linkage, triples)
@@ -502,9 +590,9 @@ def write_stage(minter: Minter, families: list[Family], prepared: dict[str, list
     data = triples.ntriples()
     # The graph grows with the square of the number of datasets: it goes in the dump only.
     dump.write(data.replace(b" .\n", f" <{graph}> .\n".encode()))
-    graphs.append({"iri": graph, "sha256": hashlib.sha256(data).hexdigest(), "triples": len(triples.lines),
+    graphs.append({"iri": graph, "sha256": hashlib.sha256(data).hexdigest(), "triples": triples.count,
                    "dataset": None, "file": None})
 
 
-__all__ = ["DimensionUse", "DimensionMatch", "Link", "Linkage", "link", "find_links", "reference_links",
-           "linkage_json", "write_stage", "previous_output"]
+__all__ = ["DimensionUse", "DimensionMatch", "Link", "Linkage", "link", "find_matches", "find_links",
+           "reference_links", "linkage_json", "write_stage", "previous_output", "summary_by_dataset"]

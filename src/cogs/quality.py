@@ -13,7 +13,7 @@ from pathlib import Path
 from cogs import __version__
 from cogs.cube import Prepared
 from cogs.graphs import build_time
-from cogs.linkage import COGS, DQV, PROV, RDF_TYPE, RDFS, Linkage, Triples, iri, lang, lit
+from cogs.linkage import COGS, DQV, PROV, RDF_TYPE, RDFS, Linkage, Triples, iri, lang, lit, summary_by_dataset
 from cogs.model import Dataset, Family
 from cogs.problems import Severity
 from cogs.reference import gss_areas
@@ -116,7 +116,7 @@ def _source_csv(dataset: Dataset) -> str:
 def assess(linkage: Linkage, prepared: dict[str, list[Prepared]], minter: Minter) -> QualityReport:
     families = {f.id: f for f in linkage.families}
     areas = gss_areas()
-    links = linkage.by_dataset()
+    summary = summary_by_dataset(linkage)
     out = []
     for key in sorted(linkage.datasets):
         dataset = linkage.datasets[key]
@@ -131,14 +131,7 @@ def assess(linkage: Linkage, prepared: dict[str, list[Prepared]], minter: Minter
                 misses = tuple(sorted(c for c in use.codes if c not in areas))
                 quality.reference.append(ReferenceMatch(use.column, len(use.codes), len(use.codes) - len(misses),
                                                         misses))
-        shared: set[str] = set()
-        for item_link in links[key]:
-            quality.linked += 1
-            quality.joinable += item_link.joinable
-            for match in item_link.dimensions:
-                if match.shared:
-                    shared.add((match.left if item_link.left == key else match.right).label)
-        quality.shared_dimensions = sorted(shared)
+        quality.linked, quality.joinable, quality.shared_dimensions = summary[key]
         out.append(quality)
     time = build_time()
     return QualityReport(out, str(time) if time is not None else None)

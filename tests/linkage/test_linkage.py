@@ -137,14 +137,21 @@ def test_linkage_graph_is_in_the_dump_and_the_manifest(built: Path, linkage_grap
     graph = store.graph(URIRef(BASE + "linkage/"))
     graph.parse(data=data, format="nt")
     assert len(graph) == entry["triples"]
-    link = URIRef(BASE + "trade/regional-trade/#linkage/trade/trade-in-services")
-    assert (link, URIRef(COGS + "right"), URIRef(BASE + "trade/trade-in-services/")) in graph
-    shared = {int(o) for m in graph.objects(link, URIRef(COGS + "dimensionMatch"))
-              for o in graph.objects(m, URIRef(COGS + "sharedCodes"))}
-    assert shared == {len(used(TRADE[1], d) & used(TRADE[2], d)) for d in PROPERTIES}
+    pair = BASE + "trade/regional-trade/#linkage/trade/trade-in-services/"
+    specs = {"flow": "flow", "geography": "geography", "period": "period"}
+    for dimension, (left, right) in {"flow": ("flow", "flow"), "geography": ("area", "area"),
+                                     "period": ("year", "period")}.items():
+        node = URIRef(pair + f"{left}/{right}")
+        assert (node, URIRef(COGS + "leftDimension"),
+                URIRef(BASE + f"trade/regional-trade/#component/{specs[dimension]}")) in graph
+        assert (node, URIRef(COGS + "rightDimension"),
+                URIRef(BASE + f"trade/trade-in-services/#component/{specs[dimension]}")) in graph
+        a, b = used(TRADE[1], dimension), used(TRADE[2], dimension)
+        assert int(graph.value(node, URIRef(COGS + "sharedCodes"))) == len(a & b)
+        assert float(graph.value(node, URIRef(COGS + "matchRate"))) == pytest.approx(len(a & b) / len(a | b),
+                                                                                     abs=5e-5)
     flow = URIRef(BASE + "trade/regional-trade/#component/flow")
     assert (flow, URIRef(COGS + "codesUsed"), Literal(len(used(TRADE[1], "flow")))) in graph
-    assert (None, URIRef(COGS + "leftDimension"), flow) in graph
     assert (URIRef(BASE + "trade/regional-trade/"), URIRef("http://purl.org/dc/terms/relation"),
             URIRef(BASE + "trade/trade-in-services/")) in graph
     assert (URIRef(COGS + "matchRate"), URIRef("http://www.w3.org/2000/01/rdf-schema#label"),
