@@ -67,3 +67,12 @@ def test_text_output_reads_path_line_column_severity_code_message() -> None:
     assert any(line.endswith("error[obs-measure-datatype] \"n/a\" is not a valid value of measure "
                              "<https://stats.example/health/measure/births/>, whose range is xsd:decimal")
                and ":3:4: " in line for line in lines), lines
+
+
+def test_every_problem_code_is_documented() -> None:
+    from cogs.validate import default_shapes
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "validate.md").read_text(encoding="utf-8")
+    codes = set(default_shapes().codes()) | {"validate-no-such-file", "validate-unknown-format",
+                                             "validate-rdf-syntax", "validate-columnar-unsupported"}
+    assert {c for c in codes if f"`{c}`" not in text} == set()
