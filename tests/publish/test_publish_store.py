@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import csv
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -207,3 +208,19 @@ def test_the_publish_command_reports_what_it_sent(tmp_path: Path, oxigraph: Oxig
     unreachable = runner.invoke(main, ["publish", str(out), "--endpoint", "http://127.0.0.1:9/store", "--retries", "0"])
     assert unreachable.exit_code == 1
     assert "publish.store-unreachable" in unreachable.output
+
+
+def test_the_example_families_published_hold_every_csv_row(tmp_path: Path, oxigraph: OxigraphServer) -> None:
+    from cube_fixture import build_families
+
+    out = build_families(tmp_path / "out")
+    manifest = json.loads((out / "manifest.json").read_text())
+    report = publish(out, oxigraph.store, FAST)
+    assert report.ok and report.count("sent") == len(manifest["graphs"])
+    for graph in manifest["graphs"]:
+        assert oxigraph.count(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph['iri']}> {{ ?s ?p ?o }} }}") == graph["triples"]
+    for dataset in manifest["datasets"]:
+        with (out / dataset["csv"]).open(newline="", encoding="utf-8") as handle:
+            rows = sum(1 for _ in csv.reader(handle)) - 1
+        assert oxigraph.count("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?o <http://purl.org/linked-data/cube#dataSet> "
+                              f"<{dataset['uri']}> }} }}") == rows
