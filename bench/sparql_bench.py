@@ -62,6 +62,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--work", type=Path, default=HERE / "work" / "sparql")
+    parser.add_argument("--publish", action="store_true",
+                        help="also time `cogs publish` of the build into a fresh `oxigraph serve` on a loopback port")
     parser.add_argument("--write-readme", action="store_true")
     args = parser.parse_args()
 
@@ -82,7 +84,9 @@ def main() -> None:
     store = work / "store"
     shutil.rmtree(store, ignore_errors=True)
 
+    load_before = os.getloadavg()[0]
     info = prepare_store(out, store)
+    load_after = os.getloadavg()[0]
     reused = prepare_store(out, store)
     assert reused.reused
     dump_mb = (out / manifest["dump"]).stat().st_size / 1e6
@@ -108,8 +112,39 @@ def main() -> None:
         server.shutdown()
         server.server_close()
 
+    published = time_publish(out, store, work) if args.publish else None
     if args.write_readme:
-        write_readme(args, dataset, info, reused.seconds, dump_mb, folder_mb(store), results)
+        write_readme(args, dataset, info, reused.seconds, dump_mb, folder_mb(store), results,
+                     (load_before, load_after), published)
+
+
+def time_publish(out: Path, store: Path, work: Path) -> dict[str, float]:
+    """`cogs publish` of the whole build into an empty Oxigraph server, then a re-run (nothing to send)."""
+    import socket
+
+    from cogs.publish import Options, publish
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    location = work / "oxigraph-server"
+    shutil.rmtree(location, ignore_errors=True)
+    server = subprocess.Popen([str(Path(sys.executable).with_name("oxigraph")), "serve", "--location", str(location),
+                               "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(2)
+        endpoint = f"http://127.0.0.1:{port}/store"
+        first = publish(out, endpoint, Options(timeout=3600), store_dir=store)
+        assert first.ok, first.as_dict()
+        again = publish(out, endpoint, Options(), store_dir=store)
+        assert again.count("sent") == 0
+        sent = sum(o.triples for o in first.outcomes if o.action == "sent")
+        print(f"published {sent:,} triples in {first.seconds:.1f}s; re-run {again.seconds:.2f}s", flush=True)
+        return {"seconds": first.seconds, "triples": sent, "rerun": again.seconds}
+    finally:
+        server.terminate()
+        server.wait(60)
+        shutil.rmtree(location, ignore_errors=True)
 
 
 def revision() -> str:
@@ -124,7 +159,8 @@ def revision() -> str:
 
 
 def write_readme(args: argparse.Namespace, dataset: dict[str, object], info: object, reuse_s: float,
-                 dump_mb: float, store_mb: float, results: list[dict[str, object]]) -> None:
+                 dump_mb: float, store_mb: float, results: list[dict[str, object]], load: tuple[float, float],
+                 published: dict[str, float] | None) -> None:
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -139,12 +175,15 @@ def write_readme(args: argparse.Namespace, dataset: dict[str, object], info: obj
         f"Measured {when} on {cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}; cogs at "
         f"{revision()}. Command:",
         "",
-        f"    python bench/sparql_bench.py --rows {args.rows} --repeat {args.repeat} --write-readme",
+        f"    python bench/sparql_bench.py --rows {args.rows} --repeat {args.repeat}"
+        + (" --publish" if published else "") + " --write-readme",
         "",
         f"Load of `cogs.nq.gz` ({dump_mb:.0f} MB) holding {dataset['observations']:,} observations, "
         f"{info.quads:,} quads in {info.graphs} graphs, into a fresh on-disk store: "  # type: ignore[attr-defined]
         f"**{info.seconds:.1f} s**; store on disk {store_mb:.0f} MB. "  # type: ignore[attr-defined]
-        f"A later `cogs serve` of the same build reuses it ({reuse_s * 1000:.0f} ms check).",
+        f"A later `cogs serve` of the same build reuses it ({reuse_s * 1000:.0f} ms check). "
+        f"The machine's load average was {load[0]:.1f} before the load and {load[1]:.1f} after "
+        "(a shared machine: other work was running).",
         "",
         f"Example queries over HTTP to `cogs serve` (one query worker), median of {args.repeat} runs after a warm-up:",
         "",
@@ -153,6 +192,10 @@ def write_readme(args: argparse.Namespace, dataset: dict[str, object], info: obj
     ]
     for r in results:
         lines.append(f"| {r['scope']} | {r['query']} | {float(r['median_s']) * 1000:,.1f} | {r['rows']} |")  # type: ignore[arg-type]
+    if published:
+        lines += ["", f"`cogs publish` of the whole build ({int(published['triples']):,} triples) into an empty Oxigraph "
+                  f"server on the same machine: {published['seconds']:.1f} s; the re-run, with nothing to send, "
+                  f"{published['rerun']:.2f} s."]
     lines.append(END)
     section = "\n".join(lines)
     readme = HERE / "README.md"

@@ -206,7 +206,7 @@ def serve_command(out: Path, host: str, port: int, timeout: float, workers: int,
     how = "reused" if info.reused else f"loaded in {info.seconds:.1f}s"
     click.echo(f"store {info.path} {how} ({info.quads:,} triples in {info.graphs} graphs)", err=True)
     try:
-        loopback = ipaddress.ip_address(server.server_address[0]).is_loopback
+        loopback = ipaddress.ip_address(str(server.server_address[0])).is_loopback
     except ValueError:
         loopback = False
     if not loopback:
