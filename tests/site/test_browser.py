@@ -167,3 +167,39 @@ def test_axe_finds_no_wcag_a_or_aa_violation(tab: Tab, kind: str) -> None:
     page = tab.open(ACCESSIBILITY_PAGES[kind])
     page.wait_for_timeout(300)
     assert axe_violations(page) == []
+
+
+@pytest.fixture
+def hostile_site(fixture_out: Path) -> Iterator[str]:
+    """The hand-written build with markup and script in its metadata, rendered and served."""
+    import functools
+    import socketserver
+    import threading
+
+    from cogs.site import render_site
+    from tests.site.conftest import _Quiet
+
+    ttl = fixture_out / "trade" / "regional-trade" / "dataset.ttl"
+    text = ttl.read_text("utf-8").replace(
+        '"Exports and imports', '"<script>alert(1)</script><img src=x onerror=alert(2)> [x](javascript:alert(3)) Exports'
+        ' and imports').replace('dcterms:title "Regional trade in goods"@en',
+                                'dcterms:title "Trade </script><script>alert(4)</script>"@en')
+    ttl.write_text(text, "utf-8")
+    render_site(fixture_out)
+    httpd = socketserver.ThreadingTCPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(fixture_out)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_markup_in_metadata_is_shown_as_text_and_never_runs(browser: Any, hostile_site: str) -> None:
+    context = browser.new_context()
+    tab = Tab(context.new_page(), hostile_site)
+    page = tab.open("trade/regional-trade/index.html")
+    page.wait_for_timeout(300)
+    assert "<script>alert(1)</script>" in page.locator("main").inner_text()
+    assert page.locator("main img").count() == 0
+    assert page.locator("main a[href^='javascript']").count() == 0
+    context.close()
+    assert tab.errors == []  # no alert dialog opened, no script error
