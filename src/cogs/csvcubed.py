@@ -499,8 +499,19 @@ def _check_shape(kinds: dict[str, str], columns: dict[str, dict[str, Any]], out:
                         f"name {observations[0]!r}, or leave describes_observations out (csvcubed: {code})")
 
 
+_STRING_KEYS = ("label", "description", "from_existing", "definition_uri", "cell_uri_template",
+                "describes_observations")
+
+
 def _check_keys(title: str, column: dict[str, Any], out: Translation) -> None:
     kind = column.get("type", "dimension")
+    for key in _STRING_KEYS:
+        if key in column and not isinstance(column[key], str):
+            out.problem("csvcubed.bad-value", f"column {title!r}: {key} must be a string", ("columns", title, key),
+                        "write it in quotes")
+    if "required" in column and not isinstance(column["required"], bool):
+        out.problem("csvcubed.bad-value", f"column {title!r}: required must be true or false",
+                    ("columns", title, "required"), "write true or false")
     for key in column:
         if key not in _KEYS[kind] and key != "_template":
             out.problem("csvcubed.unknown-key", f"column {title!r}: {key!r} is not a key of a {kind} column",
@@ -514,7 +525,7 @@ def _check_keys(title: str, column: dict[str, Any], out: Translation) -> None:
                         "csvcubed names a column by its title in lower case with _ for other characters "
                         "(csvcubed: missing-uri-template-name-error)")
     data_type = column.get("data_type")
-    if data_type is not None and data_type not in _DATA_TYPES:
+    if data_type is not None and (not isinstance(data_type, str) or data_type not in _DATA_TYPES):
         out.problem("csvcubed.bad-value", f"column {title!r}: data_type {data_type!r} is not an XSD type csvcubed "
                     "knows", ("columns", title, "data_type"), f"use one of {', '.join(sorted(_DATA_TYPES))}")
     if kind == "attribute":
@@ -546,6 +557,11 @@ def _check_keys(title: str, column: dict[str, Any], out: Translation) -> None:
                 out.problem("csvcubed.bad-value", f"column {title!r}: each value needs a label",
                             ("columns", title, "values", str(i)), "write {\"label\": \"...\"}")
                 continue
+            wrong = [k for k in ("description", "from_existing", "definition_uri") if k in item
+                     and not isinstance(item[k], str)]
+            if wrong:
+                out.problem("csvcubed.bad-value", f"column {title!r}: {wrong[0]} of a value must be a string",
+                            ("columns", title, "values", str(i), wrong[0]), "write it in quotes")
             unknown = sorted(set(item) - _VALUE_KEYS)
             if unknown:
                 out.problem("csvcubed.unknown-key", f"column {title!r}: {unknown[0]!r} is not a key of a value",
@@ -559,9 +575,15 @@ def _check_keys(title: str, column: dict[str, Any], out: Translation) -> None:
             labels.setdefault(ident, i)
     for key in ("unit", "measure"):
         item = column.get(key)
-        if kind == "observations" and item is not None and (not isinstance(item, dict) or "label" not in item):
+        if kind == "observations" and item is not None and (not isinstance(item, dict) or
+                                                            not isinstance(item.get("label"), str)):
             out.problem("csvcubed.bad-value", f"column {title!r}: {key} needs a label", ("columns", title, key),
                         f"write \"{key}\": {{\"label\": \"...\"}}")
+        elif kind == "observations" and isinstance(item, dict):
+            for inner in ("description", "from_existing", "definition_uri"):
+                if inner in item and not isinstance(item[inner], str):
+                    out.problem("csvcubed.bad-value", f"column {title!r}: {key}.{inner} must be a string",
+                                ("columns", title, key, inner), "write it in quotes")
 
 
 def _id(base: str, taken: set[str]) -> str:
@@ -590,6 +612,10 @@ def _concepts(items: list[Any], parent: str, rows: list[tuple[str, str, str, str
         notation = str(item.get("notation") or item.get("code") or item.get("uri_safe_identifier_override")
                        or item["label"])
         order = item.get("sort_order")
+        if order is not None and (not isinstance(order, int) or isinstance(order, bool)):
+            out.problem("csvcubed.bad-codelist", f"sort_order {order!r} is not a whole number",
+                        keys + (str(i), "sort_order"), "write a whole number")
+            order = None
         rows.append((item["label"], notation, parent, "" if order is None else str(order),
                      str(item.get("description", ""))))
         if isinstance(item.get("children"), list):
@@ -842,6 +868,13 @@ def dataset_config(folder: Path) -> DatasetConfig | None:
     found = translate(config_path, csv_path)
     if errors(found.problems):
         raise CogsError(found.problems)
+    from cogs.config import check_schema
+
+    unchecked = check_schema(found.data, "", config_path or csv_path, "dataset")
+    if unchecked:  # a translation cogs cannot publish: say so rather than fail later
+        raise CogsError([Problem("csvcubed.untranslatable", p.message, p.location,
+                                 hint="this csvcubed config uses something cogs cannot express; see "
+                                      "docs/csvcubed.md") for p in unchecked])
     files: dict[str, Path] = {}
     for ident, text in found.codelists.items():
         files[ident] = InlineFile.of(config_path or csv_path, text)

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 import rdflib
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 from cogs.build import build
@@ -377,3 +379,44 @@ def test_qualifications_qube_config_builds_the_cube_csvcubed_built(family: Path,
     graph = structure(tmp_path / "out", "qualifications")
     assert len({str(o) for o in graph.objects(None, QB.measure)}) == len(
         {line.split(",")[2] for line in csv.read_text().splitlines()[1:]})
+
+
+# -- no tracebacks -----------------------------------------------------------------------------------
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _paths(item, prefix + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _paths(item, prefix + (index,))
+    return found
+
+
+JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+                               st.sampled_from(["label", "type", "notation", "concepts", "x"]), inner, max_size=3),
+                           max_leaves=6)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_damaged_config_gives_problems_not_a_traceback(data: st.DataObject, tmp_path: Path) -> None:
+    from cogs.csvcubed import dataset_config
+
+    config = multi_config()
+    path = data.draw(st.sampled_from(_paths(config)[1:]))
+    replacement = data.draw(JSON_VALUES)
+    target: Any = config
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = replacement
+    folder = tmp_path / f"case{abs(hash((str(path), repr(replacement)))) % 10**8}"
+    folder.mkdir(exist_ok=True)
+    (folder / "data.csv").write_text(MULTI)
+    (folder / "qube-config.json").write_text(json.dumps(config))
+    try:
+        dataset_config(folder)
+    except CogsError as exc:
+        assert exc.problems and all(p.location is not None for p in exc.problems)
