@@ -134,8 +134,9 @@ def _expand_expression(expr: uritemplate.Expression, env: Env, n: int) -> pl.Ser
     if not pieces:
         return pl.Series([""] * n, dtype=pl.Utf8)
     frame = pl.DataFrame(pieces)
-    joined = frame.select(pl.concat_list(pl.all()).list.drop_nulls().list.join(sep)).to_series()
-    return pl.select(pl.when(pl.lit(joined) == "").then(pl.lit("")).otherwise(pl.lit(first) + pl.lit(joined))).to_series()
+    defined = pl.any_horizontal([pl.col(c).is_not_null() for c in frame.columns])
+    joined = pl.concat_str([pl.col(c) for c in frame.columns], separator=sep, ignore_nulls=True)
+    return frame.select(pl.when(defined).then(pl.lit(first) + joined).otherwise(pl.lit(""))).to_series()
 
 
 def _resolver(base: str, about: bool) -> Callable[[str], str]:
@@ -342,6 +343,18 @@ def _table_lines(loaded: Loaded, index: int, table: Table, table_node: str | Non
     default_subject = "_:t" + str(index) + "s" + rownum
     out: list[pl.Series] = []
     described: dict[str, tuple[pl.Series | str, pl.Series]] = {}
+    cache: dict[tuple[str, bool], pl.Series | str] = {}
+    per_column = {"_column", "_sourceColumn", "_name"}
+
+    def url(template: uritemplate.Template, env: Env, about: bool) -> pl.Series | str:
+        key = (template.source, about)
+        if key in cache:
+            return cache[key]
+        value = _resolve(_expand(template, env, n), table.url, about=about)
+        if not per_column & set(template.variable_names):
+            cache[key] = value
+        return value
+
     for column in table.columns:
         if column.suppress_output:
             continue
@@ -353,7 +366,7 @@ def _table_lines(loaded: Loaded, index: int, table: Table, table_node: str | Non
         env["_name"] = unquote(column.name)
         emit = pl.Series([True] * n) if column.virtual else lex[column.name].is_not_null()
         if column.about_url is not None:
-            subject = _resolve(_expand(column.about_url, env, n), table.url, about=True)
+            subject = url(column.about_url, env, True)
             key = "about:" + column.about_url.source
         else:
             subject, key = default_subject, "default"
@@ -362,11 +375,11 @@ def _table_lines(loaded: Loaded, index: int, table: Table, table_node: str | Non
         else:
             described[key] = (subject, emit)
         if column.property_url is not None:
-            pred = _resolve(_expand(column.property_url, env, n), table.url, about=False)
+            pred = url(column.property_url, env, False)
         else:
             pred = iri(f"{table.url.split('#')[0]}#{column.name}")
         if column.value_url is not None:
-            obj: pl.Series | str = _resolve(_expand(column.value_url, env, n), table.url, about=False)
+            obj: pl.Series | str = url(column.value_url, env, False)
         else:
             obj = terms[column.name]
         out.append(_lines(subject, pred, obj, emit, n))
