@@ -530,8 +530,12 @@ def vocabulary_triples(triples: Triples) -> None:
     """The vocabulary's own terms, so the dump describes itself."""
     kinds = {"Class": RDFS + "Class", "Property": "http://www.w3.org/1999/02/22-rdf-syntax-ns#Property",
              "Metric": DQV + "Metric"}
+    domains = {"leftDimension": "DimensionMatch", "rightDimension": "DimensionMatch",
+               "sharedCodes": "DimensionMatch", "matchRate": "DimensionMatch"}
     for term, kind, label, comment in VOCABULARY:
         triples.add(COGS + term, RDF_TYPE, iri(kinds[kind]))
+        if term in domains:
+            triples.add(COGS + term, RDFS + "domain", iri(COGS + domains[term]))
         triples.add(COGS + term, RDFS + "label", lang(label))
         triples.add(COGS + term, RDFS + "comment", lang(comment))
         triples.add(COGS + term, RDFS + "isDefinedBy", iri(COGS))
