@@ -18,6 +18,7 @@ from cogs.uris import GSS_GEOGRAPHY, Minter, segment
 from cogs.vocab import PREFIXES, SDMX_ATTRIBUTE, SDMX_DIMENSION, UI, VCARD
 
 MEDIA = "https://www.iana.org/assignments/media-types/"
+QUDT_UNIT = URIRef("http://qudt.org/schema/qudt/Unit")
 DISTRIBUTIONS = (
     ("csv", "data.csv", "text/csv", "CSV"),
     ("csvw", "data.csv-metadata.json", "application/csvm+json", "CSVW metadata"),
@@ -129,6 +130,7 @@ def dataset_graph(dataset: Dataset, family: Family, minter: Minter, codelists: d
         graph.add((node, RDF.type, QB.ComponentSpecification))
         return node
 
+    codelists = {c.uri: c for c in dataset.codelists}
     order = 0
     for column in dataset.columns:
         if column.role is Role.DIMENSION and column.component:
@@ -162,10 +164,11 @@ def dataset_graph(dataset: Dataset, family: Family, minter: Minter, codelists: d
     if any(c.role is Role.MARKER for c in dataset.columns):
         node = spec("obs-status", SDMX_ATTRIBUTE.obsStatus)
         graph.add((node, QB.attribute, SDMX_ATTRIBUTE.obsStatus))
-        reused_property(graph, str(SDMX_ATTRIBUTE.obsStatus))
+        status = next((c.uri for c in dataset.codelists if c.kind is CodeListKind.OBS_STATUS), None)
+        reused_property(graph, str(SDMX_ATTRIBUTE.obsStatus), status)
         graph.add((node, QB.componentRequired, Literal(False)))
     for codelist in dataset.codelists:
-        codelist_graph(graph, codelists.get(codelist.uri, codelist))
+        codelist_graph(graph, codelist)
     return graph
 
 
@@ -173,27 +176,36 @@ COMPONENT_TYPES = {"dimension": QB.DimensionProperty, "measure": QB.MeasurePrope
                    "attribute": QB.AttributeProperty}
 # Labels of the SDMX and Data Cube properties the build reuses, as those vocabularies give them.
 REUSED = {
-    str(SDMX_DIMENSION.refArea): ("dimension", "Reference area"),
-    str(SDMX_DIMENSION.refPeriod): ("dimension", "Reference period"),
-    str(QB.measureType): ("dimension", "Measure type"),
-    str(SDMX_ATTRIBUTE.unitMeasure): ("attribute", "Unit of measure"),
-    str(SDMX_ATTRIBUTE.obsStatus): ("attribute", "Observation status"),
+    str(SDMX_DIMENSION.refArea): ("dimension", "Reference area", SKOS.Concept),
+    str(SDMX_DIMENSION.refPeriod): ("dimension", "Reference period", SKOS.Concept),
+    str(QB.measureType): ("dimension", "Measure type", QB.MeasureProperty),
+    str(SDMX_ATTRIBUTE.unitMeasure): ("attribute", "Unit of measure", None),
+    str(SDMX_ATTRIBUTE.obsStatus): ("attribute", "Observation status", SKOS.Concept),
 }
 
 
-def reused_property(graph: Graph, uri: str) -> None:
-    """Type a reused property as its vocabulary does, so the integrity constraints can see it."""
-    kind, label = REUSED.get(uri, ("", ""))
+def reused_property(graph: Graph, uri: str, codelist: str | None = None) -> None:
+    """Type a reused property as its vocabulary does, so the integrity constraints can see it.
+
+    Its code list, when given, is the site's reference list its values come from.
+    """
+    kind, label, range_ = REUSED.get(uri, ("", "", None))
     if kind:
         graph.add((URIRef(uri), RDF.type, COMPONENT_TYPES[kind]))
         graph.add((URIRef(uri), RDFS.label, en(label)))
+        if range_ is not None:  # the values this build gives it: codes of its reference lists
+            graph.add((URIRef(uri), RDFS.range, range_))
+        if codelist is not None:
+            graph.add((URIRef(uri), RDF.type, QB.CodedProperty))
+            graph.add((URIRef(uri), QB.codeList, URIRef(codelist)))
 
 
 def component_property(graph: Graph, component: Component, kind: str, codelists: dict[str, CodeList]) -> None:
     prop = URIRef(component.uri)
     if not component.minted:
         graph.add((prop, RDF.type, COMPONENT_TYPES[kind]))
-        reused_property(graph, component.uri)
+        reference = next((c.uri for c in codelists.values() if str(c.kind) == component.codelist), None)
+        reused_property(graph, component.uri, reference)
         return
     types = COMPONENT_TYPES
     graph.add((prop, RDF.type, RDF.Property))
@@ -220,7 +232,7 @@ def unit_node(graph: Graph, unit: Unit) -> None:
     node = URIRef(unit.uri)
     graph.add((node, RDFS.label, en(unit.label)))
     if unit.minted:
-        graph.add((node, RDF.type, SKOS.Concept))
+        graph.add((node, RDF.type, QUDT_UNIT))
         graph.add((node, SKOS.prefLabel, en(unit.label)))
         if unit.description:
             graph.add((node, RDFS.comment, en(unit.description)))

@@ -1,2 +1,0 @@
-import { initAll } from '../govuk-frontend.min.js'
-initAll()
