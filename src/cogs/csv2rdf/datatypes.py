@@ -15,7 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Callable
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -478,8 +478,8 @@ def _compare(a: Any, b: Any) -> int | None:
     try:
         if isinstance(a, float) or isinstance(b, float):
             fa, fb = float(a), float(b)
-            return (fa > fb) - (fa < fb)
-        return (a > b) - (a < b)
+            return int(fa > fb) - int(fa < fb)
+        return int(a > b) - int(a < b)
     except TypeError:
         return None
 
@@ -553,12 +553,13 @@ def parse_cell_value(text: str, datatype: Datatype, lang: str | None) -> tuple[L
         if datatype.max_length is not None and size > datatype.max_length:
             return invalid, f"{text!r} is longer than maxLength {datatype.max_length}"
     # value constraints
-    for bound, ok, name in (
+    checks: tuple[tuple[Any, Callable[[int], bool], str], ...] = (
         (datatype.min_inclusive, lambda c: c >= 0, "minimum"),
         (datatype.max_inclusive, lambda c: c <= 0, "maximum"),
         (datatype.min_exclusive, lambda c: c > 0, "minExclusive"),
         (datatype.max_exclusive, lambda c: c < 0, "maxExclusive"),
-    ):
+    )
+    for bound, ok, name in checks:
         if bound is not None:
             if isinstance(native, float) and math.isnan(native):
                 return invalid, f"{text!r} is not comparable with {name}"

@@ -303,7 +303,7 @@ def _read(data: bytes, table: Table) -> pl.DataFrame:
         return pl.DataFrame({n: pl.Series([], dtype=pl.Utf8) for n in names})
     frame = pl.read_csv(
         data, has_header=False, separator=d.delimiter, quote_char=d.quote_char, skip_rows=d.header_row_count,
-        infer_schema=False, truncate_ragged_lines=True, **_EMPTY_STRINGS,
+        infer_schema=False, truncate_ragged_lines=True, **_EMPTY_STRINGS,  # type: ignore[arg-type]
     )
     frame = frame.select(frame.columns[:width])
     frame.columns = names[: frame.width]
@@ -392,12 +392,12 @@ def _table_lines(loaded: Loaded, index: int, table: Table, table_node: str | Non
         out.append(_lines(row, iri(CSVW + "url"), iri(table.url.split("#")[0] + "#row=")[:-1] + source + ">", None, n))
         for name in table.row_titles:
             column = next(c for c in table.columns if c.name == name)
-            value = lex.get(name)
-            if value is None:
+            title_value = lex.get(name)
+            if title_value is None:
                 continue
             lang = column.lang if column.lang != "und" else None
-            title = '"' + _escape_literal(value) + ('"@' + lang if lang else '"')
-            out.append(_lines(row, iri(CSVW + "title"), title, value.is_not_null(), n))
+            title = '"' + _escape_literal(title_value) + ('"@' + lang if lang else '"')
+            out.append(_lines(row, iri(CSVW + "title"), title, title_value.is_not_null(), n))
         for subject, emit in described.values():
             out.append(_lines(row, iri(CSVW + "describes"), subject, emit, n))
     return out

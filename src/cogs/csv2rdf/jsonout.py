@@ -168,7 +168,7 @@ def group_json(group: TableGroup, tables: list[AnnotatedTable], minimal: bool) -
         rows = []
         for row in at.rows:
             r: dict[str, Any] = {"url": f"{table.url.split('#')[0]}#row={row.source_number}", "rownum": row.number}
-            titles = []
+            titles: list[str] = []
             by_name = {c.column.name: c for c in row.cells}
             for name in table.row_titles:
                 cell = by_name.get(name)

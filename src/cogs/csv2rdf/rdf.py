@@ -86,7 +86,8 @@ def jsonld_triples(subject: str, key: str, value: Any, base: str, language: str 
     pred = expand_curie(key)
     if not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", pred):
         return
-    for obj in _jsonld_objects(value, base, language, bnodes, out := []):
+    out: list[Triple] = []
+    for obj in _jsonld_objects(value, base, language, bnodes, out):
         yield subject, iri(pred), obj
     yield from out
 
@@ -187,7 +188,7 @@ def cell_triples(at: AnnotatedTable, row: Row, default_subject: str, bnodes: BNo
 
 
 def _row_titles(at: AnnotatedTable, row: Row) -> list[str]:
-    out = []
+    out: list[str] = []
     by_name = {c.column.name: c for c in row.cells}
     for name in at.table.row_titles:
         cell = by_name.get(name)
