@@ -504,9 +504,9 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def send_head(self) -> Any:
         path = urlsplit(self.path).path
-        if path.startswith("/sparql/") and not (self.server.out / "sparql" / "index.html").is_file():
-            return self._builtin_page(path)
         local = Path(self.translate_path(self.path))
+        if path.startswith("/sparql/") and not local.exists():
+            return self._builtin_page(path)
         if local.is_dir() and path.endswith("/"):
             for media in parse_accept(self.headers.get("Accept")):
                 if media in ALTERNATES and (local / ALTERNATES[media]).is_file():

@@ -132,84 +132,34 @@ def yasgui_build() -> Path | None:
 
 def sparql_page_files(base_uri: str, datasets: Iterable[Mapping[str, Any]] = (), endpoint: str = "../sparql",
                       title: str = "SPARQL query") -> dict[str, bytes]:
-    """The files of the site's SPARQL page, keyed by path under `out/` (`sparql/index.html`, ...).
+    """The files of the site's SPARQL page, keyed by path under `out/`: `sparql/index.html`, and
+    Yasgui's script and stylesheet beside it when the npm package is installed.
 
-    With Yasgui installed (npm), the page is the Yasgui editor with one tab per example query, and
-    Yasgui's script and stylesheet go beside it; otherwise a self-contained form. `endpoint` is
-    resolved against the page's own URL, so the default `../sparql` is the `cogs serve` endpoint
-    wherever the site is mounted; give an absolute URL to point a static site at a store.
+    `endpoint` is resolved against the page's own URL, so the default `../sparql` is the
+    `cogs serve` endpoint wherever the site is mounted; give an absolute URL to point a static
+    site at a production store.
     """
-    queries = catalogue_queries(base_uri, datasets)
+    files = {"sparql/index.html": render_sparql_page(catalogue_queries(base_uri, datasets), endpoint,
+                                                     title).encode("utf-8")}
     build = yasgui_build()
-    if build is None:
-        return {"sparql/index.html": render_sparql_page(queries, endpoint, title).encode("utf-8")}
-    files = {f"sparql/{name}": (build / name).read_bytes() for name in YASGUI_FILES}
-    files["sparql/index.html"] = render_yasgui_page(queries, endpoint, title).encode("utf-8")
+    if build is not None:
+        files.update({f"sparql/{name}": (build / name).read_bytes() for name in YASGUI_FILES})
     return files
-
-
-def render_yasgui_page(queries: list[tuple[str, str]], endpoint: str = "../sparql",
-                       title: str = "SPARQL query") -> str:
-    """The Yasgui editor page: a tab per example query, results as a table, pivot or chart."""
-    data = json.dumps([{"name": name, "query": query} for name, query in queries]).replace("</", "<\\/")
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>{html.escape(title)}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="yasgui.min.css">
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 1rem auto; max-width: 90rem; padding: 0 1rem; color: #0b0c0c; }}
-</style>
-</head>
-<body>
-<main>
-  <h1>{html.escape(title)}</h1>
-  <p>The endpoint is <code id="endpoint">{html.escape(endpoint)}</code> (SPARQL 1.1 Protocol, read-only). Without
-  <code>GRAPH</code> a query sees every dataset; each dataset is also its own named graph. Each tab
-  holds an example query: run it with the triangle button or Ctrl+Enter.</p>
-  <div id="yasgui"></div>
-  <noscript><p>The query editor needs JavaScript. Send queries to the endpoint with any SPARQL client,
-  e.g. <code>curl --data-urlencode query@query.rq {html.escape(endpoint)}</code>.</p></noscript>
-</main>
-<script src="yasgui.min.js"></script>
-<script>
-const queries = {data};
-const endpoint = new URL({json.dumps(endpoint)}, window.location.href).href;
-document.getElementById("endpoint").textContent = endpoint;
-const Yasgui = window.Yasgui.default || window.Yasgui;
-const yasgui = new Yasgui(document.getElementById("yasgui"), {{
-  persistenceId: null,
-  autoAddOnInit: false,
-  populateFromUrl: false,
-  copyEndpointOnNewTab: true,
-  requestConfig: {{ endpoint: endpoint, method: "POST" }},
-  endpointCatalogueOptions: {{ getData: () => [{{ endpoint: endpoint }}] }},
-}});
-queries.forEach((item, index) => {{
-  const config = Yasgui.Tab.getDefaults(yasgui);
-  config.name = item.name;
-  config.yasqe = {{ value: item.query }};
-  config.requestConfig = {{ ...config.requestConfig, endpoint: endpoint, method: "POST" }};
-  yasgui.addTab(index === 0, config);
-}});
-</script>
-</body>
-</html>
-"""
 
 
 def render_sparql_page(queries: list[tuple[str, str]], endpoint: str = "../sparql",
                        title: str = "SPARQL query") -> str:
-    """A self-contained query page (no scripts from elsewhere): pick an example, edit, run, read.
+    """The SPARQL page: a self-contained form (pick an example, edit, run, read the table) that
+    becomes the Yasgui editor, with a tab per example, when `yasgui.min.js` loads from beside it.
 
-    `cogs serve` shows it at /sparql/ when the build has no `sparql/index.html` of its own.
+    So the page works everywhere: `cogs serve` supplies Yasgui's files from the npm package when
+    the build has none; a static host without them keeps the form.
     """
     options = "\n".join(f'        <option value="{i}">{html.escape(name)}</option>'
                         for i, (name, _) in enumerate(queries))
-    data = json.dumps([q for _, q in queries]).replace("</", "<\\/")
+    data = json.dumps([{"name": name, "query": query} for name, query in queries]).replace("</", "<\\/")
     first = html.escape(queries[0][1]) if queries else ""
+    endpoint_js = json.dumps(endpoint).replace("</", "<\\/")
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -217,7 +167,7 @@ def render_sparql_page(queries: list[tuple[str, str]], endpoint: str = "../sparq
 <title>{html.escape(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
-body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 70rem; padding: 0 1rem; color: #0b0c0c; }}
+body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 80rem; padding: 0 1rem; color: #0b0c0c; }}
 textarea {{ width: 100%; min-height: 16rem; font-family: ui-monospace, monospace; font-size: 0.9rem; }}
 table {{ border-collapse: collapse; margin-top: 1rem; font-size: 0.9rem; }}
 th, td {{ border: 1px solid #b1b4b6; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; }}
@@ -228,8 +178,10 @@ label, select, button {{ font-size: 1rem; }}
 <body>
 <main>
   <h1>{html.escape(title)}</h1>
-  <p>The endpoint is <code>{html.escape(endpoint)}</code> (SPARQL 1.1 Protocol, read-only). Without
+  <p>The endpoint is <code id="endpoint">{html.escape(endpoint)}</code> (SPARQL 1.1 Protocol, read-only). Without
   <code>GRAPH</code> a query sees every dataset; each dataset is also its own named graph.</p>
+  <div id="yasgui" hidden></div>
+  <div id="plain">
   <form id="form" method="get" action="{html.escape(endpoint)}">
     <p><label for="example">Example</label>
       <select id="example">
@@ -249,12 +201,15 @@ label, select, button {{ font-size: 1rem; }}
   </form>
   <div id="status" role="status"></div>
   <div id="results"></div>
+  </div>
 </main>
 <script>
 const queries = {data};
+const endpoint = new URL({endpoint_js}, window.location.href).href;
+document.getElementById("endpoint").textContent = endpoint;
 const form = document.getElementById("form");
 const query = document.getElementById("query");
-document.getElementById("example").addEventListener("change", (e) => {{ query.value = queries[e.target.value]; }});
+document.getElementById("example").addEventListener("change", (e) => {{ query.value = queries[e.target.value].query; }});
 form.addEventListener("submit", async (event) => {{
   const format = document.getElementById("format").value;
   if (format !== "json") return;
@@ -263,15 +218,16 @@ form.addEventListener("submit", async (event) => {{
   const out = document.getElementById("results");
   status.textContent = "Running…"; out.textContent = "";
   const started = performance.now();
-  const response = await fetch(form.action, {{method: "POST",
+  const response = await fetch(endpoint, {{method: "POST",
     headers: {{"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json, text/turtle;q=0.9"}},
     body: query.value}});
   const text = await response.text();
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
-  if (!response.ok) {{ status.textContent = `Error ${{response.status}}`; const pre = document.createElement("pre"); pre.textContent = text; out.append(pre); return; }}
-  if (!(response.headers.get("Content-Type") || "").includes("json")) {{ status.textContent = `Done in ${{seconds}} s`; const pre = document.createElement("pre"); pre.textContent = text; out.append(pre); return; }}
+  const show = (message, body) => {{ status.textContent = message; if (body) {{ const pre = document.createElement("pre"); pre.textContent = body; out.append(pre); }} }};
+  if (!response.ok) return show(`Error ${{response.status}}`, text);
+  if (!(response.headers.get("Content-Type") || "").includes("json")) return show(`Done in ${{seconds}} s`, text);
   const json = JSON.parse(text);
-  if ("boolean" in json) {{ status.textContent = `Answer: ${{json.boolean}} (${{seconds}} s)`; return; }}
+  if ("boolean" in json) return show(`Answer: ${{json.boolean}} (${{seconds}} s)`);
   const vars = json.head.vars, rows = json.results.bindings;
   status.textContent = `${{rows.length}} row(s) in ${{seconds}} s`;
   const table = document.createElement("table"), head = table.createTHead().insertRow();
@@ -288,6 +244,32 @@ form.addEventListener("submit", async (event) => {{
   }}
   out.append(table);
 }});
+// Yasgui (npm @zazuko/yasgui), when its files are beside this page: a tab per example query.
+const yasguiCss = document.createElement("link");
+yasguiCss.rel = "stylesheet"; yasguiCss.href = "yasgui.min.css";
+const yasguiJs = document.createElement("script");
+yasguiJs.src = "yasgui.min.js";
+yasguiJs.onload = () => {{
+  const Yasgui = window.Yasgui && (window.Yasgui.default || window.Yasgui);
+  if (typeof Yasgui !== "function") return;
+  document.getElementById("plain").hidden = true;
+  const element = document.getElementById("yasgui");
+  element.hidden = false;
+  const yasgui = new Yasgui(element, {{
+    persistenceId: null, autoAddOnInit: false, populateFromUrl: false, copyEndpointOnNewTab: true,
+    requestConfig: {{ endpoint: endpoint, method: "POST" }},
+    endpointCatalogueOptions: {{ getData: () => [{{ endpoint: endpoint }}] }},
+  }});
+  queries.forEach((item, index) => {{
+    const config = Yasgui.Tab.getDefaults(yasgui);
+    config.name = item.name;
+    config.yasqe = {{ value: item.query }};
+    config.requestConfig = {{ ...config.requestConfig, endpoint: endpoint, method: "POST" }};
+    yasgui.addTab(index === 0, config);
+  }});
+}};
+document.head.append(yasguiCss);
+document.body.append(yasguiJs);
 </script>
 </body>
 </html>

@@ -107,7 +107,7 @@ def test_the_sparql_page_offers_the_example_queries(site: str) -> None:
     status, headers, body = fetch(site + "sparql/")
     assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
     page = body.decode()
-    assert 'action="/sparql"' in page
+    assert 'action="../sparql"' in page
     assert "Count the observations" in page and "Every dataset, with its observation count" in page
     # a browser sent to the bare endpoint lands on the page
     request = urllib.request.Request(site + "sparql", headers={"Accept": "text/html"})
