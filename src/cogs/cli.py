@@ -22,6 +22,10 @@ def _report(problems: list[Problem], as_json: bool, verbose: bool = True) -> Non
         click.secho(str(problem), fg=colour, err=True)
 
 
+def _count(n: object, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
 @click.group()
 @click.version_option(__version__, prog_name="cogs")
 def main() -> None:
@@ -68,7 +72,7 @@ def build(families: Path, out: Path, strict: bool, as_json: bool, quiet: bool, v
     _report(result.problems, as_json, verbose)
     info = summary(result)
     counts = {s: sum(p.severity is s for p in result.problems) for s in (Severity.WARNING, Severity.INFO)}
-    click.echo(f"built {info['datasets']} datasets in {info['families']} families "
+    click.echo(f"built {_count(info['datasets'], 'dataset')} in {_count(info['families'], 'family', 'families')} "
                f"({info['observations']:,} observations) into {out} in {info['seconds']:.1f}s; "
                f"{counts[Severity.WARNING]} warning(s), {counts[Severity.INFO]} note(s)"
                + ("" if verbose or not counts[Severity.INFO] else " (-v shows notes)"))
@@ -224,14 +228,16 @@ def serve_command(out: Path, host: str, port: int, timeout: float, workers: int,
 @main.command("new")
 @click.argument("dataset_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--from", "source", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The tidy CSV to publish; copied into DATASET_DIR as data.csv.")
+              help="The table to publish (CSV, or XLSX/ODS with --sheet); copied into DATASET_DIR.")
+@click.option("--sheet", default=None, help="For a spreadsheet: the sheet holding the table.")
+@click.option("--range", "cell_range", default=None, help="For a spreadsheet: the table's cells, e.g. A3:F200.")
 @click.option("--force", is_flag=True, help="Replace an existing dataset.toml.")
-def new_command(dataset_dir: Path, source: Path, force: bool) -> None:
+def new_command(dataset_dir: Path, source: Path, sheet: str | None, cell_range: str | None, force: bool) -> None:
     """Scaffold DATASET_DIR (inside a family folder) from a table: roles inferred, config commented."""
     from cogs.scaffold import new_dataset
 
     try:
-        path = new_dataset(dataset_dir, source, force=force)
+        path = new_dataset(dataset_dir, source, sheet=sheet, cell_range=cell_range, force=force)
     except CogsError as exc:
         _report(exc.problems, False)
         sys.exit(1)

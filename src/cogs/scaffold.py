@@ -20,7 +20,8 @@ import polars as pl
 from cogs.csvcubed import CONVENTION_NAMES, Translation, slug, translate
 from cogs.problems import CogsError, Location, Problem
 from cogs.reference import GSS_CODE, period_paths
-from cogs.table import read_table
+from cogs.spreadsheet import is_spreadsheet
+from cogs.table import DataPath, ReadOptions, read_table
 
 MARKER = r"^\[?(c|x|z|low|u|w|e|p|r)\]?$"
 NUMBER = r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?(\s*\[(c|x|z|low|u|w|e|p|r)\])?$|^\[(c|x|z|low|u|w|e|p|r)\]$"
@@ -138,9 +139,9 @@ class Proposal:
     codelists: dict[str, str] = field(default_factory=dict)  # id -> code-list CSV text
 
 
-def propose(csv: Path, title: str | None = None) -> Proposal:
+def propose(csv: Path, title: str | None = None, sheet: str | None = None, cell_range: str | None = None) -> Proposal:
     """Infer each column's role from its title and codes: period, geography, observations, unit, measure, marker."""
-    table = read_table(csv)
+    table = read_table(DataPath.of(csv, ReadOptions(sheet=sheet, range=cell_range)))
     frame = table.frame
     data: dict[str, Any] = {"title": title or csv.stem.replace("-", " ").replace("_", " ").capitalize(),
                             "description": "TODO: describe the dataset: what is measured, where and when.",
@@ -248,8 +249,10 @@ def _unique(base: str, taken: set[str] | dict[str, Any]) -> str:
     return name
 
 
-def new_dataset(folder: Path, source: Path, *, force: bool = False) -> Path:
-    """Scaffold a dataset folder from a table: copy it in as data.csv and write a commented dataset.toml."""
+def new_dataset(folder: Path, source: Path, *, sheet: str | None = None, cell_range: str | None = None,
+                force: bool = False) -> Path:
+    """Scaffold a dataset folder from a table: copy it in (a CSV as data.csv, a workbook by its name) and
+    write a commented dataset.toml."""
     if not source.is_file():
         raise CogsError([Problem("new.missing-file", f"{source} not found", Location(str(source)),
                                  hint="pass --from PATH to the tidy CSV")])
@@ -258,12 +261,16 @@ def new_dataset(folder: Path, source: Path, *, force: bool = False) -> Path:
                                  "segment", Location(str(folder)), hint="use lower-case letters, digits and "
                                  "hyphens")])
     _refuse_overwrite(folder, force)
-    proposal = propose(source, folder.name.replace("-", " ").capitalize())
+    proposal = propose(source, folder.name.replace("-", " ").capitalize(), sheet, cell_range)
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / "data.csv"
+    target = folder / (source.name if is_spreadsheet(source) else "data.csv")
     if source.resolve() != target.resolve():
         shutil.copyfile(source, target)
-    proposal.data["data"] = "data.csv"
+    proposal.data["data"] = target.name
+    if sheet is not None:
+        proposal.data["sheet"] = sheet
+    if cell_range is not None:
+        proposal.data["range"] = cell_range
     for ident, text in proposal.codelists.items():
         (folder / "codelists").mkdir(exist_ok=True)
         (folder / "codelists" / f"{ident}.csv").write_text(text, "utf-8")

@@ -96,3 +96,18 @@ def test_new_from_real_published_tables_builds_as_written(example: str, tmp_path
     assert result.exit_code == 0, result.output
     built = build(tmp_path / "project", tmp_path / "out")
     assert built.observations == len(source.read_text("utf-8").splitlines()) - 1
+
+
+def test_new_from_a_gss_workbook_sheet(tmp_path: Path) -> None:
+    from .test_spreadsheets import SHEETS, write_xlsx
+
+    family = make_project(tmp_path / "project")
+    write_xlsx(tmp_path / "tables.xlsx", SHEETS)
+    result = CliRunner().invoke(main, ["new", str(family / "employment"), "--from", str(tmp_path / "tables.xlsx"),
+                                       "--sheet", "Table_1"])
+    assert result.exit_code == 0, result.output
+    config = tomllib.loads((family / "employment" / "dataset.toml").read_text())
+    assert (config["data"], config["sheet"]) == ("tables.xlsx", "Table_1")
+    assert config["columns"]["Status"] == {"role": "marker"}
+    assert config["columns"]["Employment"]["role"] == "observations"
+    assert build(tmp_path / "project", tmp_path / "out").observations == 4
