@@ -638,9 +638,10 @@ class _Builder:
                           "valueUrl": QB + "Observation"})
         self.csvw.append({"name": "observation_dataset", "virtual": True, "propertyUrl": QB + "dataSet",
                           "valueUrl": uri})
-        for n, (predicate, value) in enumerate(self.fixed):
-            self.csvw.append({"name": f"observation_fixed_{n + 1}", "virtual": True, "propertyUrl": predicate,
-                              "valueUrl": value})
+        for predicate, value in self.fixed:
+            title = "Unit" if predicate == UNIT_PROPERTY else predicate.rsplit("/", 1)[-1]
+            self.csvw.append({"name": csvw_name(title, self.names), "titles": title, "virtual": True,
+                              "propertyUrl": predicate, "valueUrl": value})
         dataset = Dataset(
             family=family.id, id=config.id, uri=uri, title=config.title, description=config.description,
             issued=config.issued, modified=config.modified, keywords=config.keywords,

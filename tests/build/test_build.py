@@ -31,7 +31,7 @@ def test_cli_build_writes_out(good_project: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["build", str(good_project), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert "built 2 datasets in 1 families (10 observations)" in result.output
+    assert "built 2 datasets in 1 family (10 observations)" in result.output
     for name in ["index.html", "catalog.ttl", "cogs.nq.gz", "manifest.json", "trade/goods/data.csv",
                  "trade/goods/data.csv-metadata.json", "trade/goods/dataset.ttl", "trade/goods/observations.nt.gz",
                  "trade/codelist/flow/codelist.csv", "trade/codelist/flow/codelist.csv-metadata.json"]:
