@@ -63,6 +63,7 @@ class Run:
     tool: str
     rows: int
     seconds: float
+    cpu_seconds: float
     peak_mb: float
     triples: int
     ok: bool
@@ -150,15 +151,16 @@ def measure(tool: str, rows: int, command: list[str], out: Path, timeout: float)
     seconds = time.perf_counter() - start
     err = proc.stderr.read().decode("utf-8", errors="replace") if proc.stderr else ""
     peak = usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime
     if proc.returncode != 0:
         killed = seconds >= timeout
         note = f"not finished in {timeout:.0f} s" if killed else (err.strip().splitlines() or ["failed"])[-1][:120]
-        return Run(tool, rows, seconds, peak, 0, False, note)
+        return Run(tool, rows, seconds, cpu, peak, 0, False, note)
     triples = 0
     with out.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 24), b""):
             triples += chunk.count(b" .\n")
-    return Run(tool, rows, seconds, peak, triples, True)
+    return Run(tool, rows, seconds, cpu, peak, triples, True)
 
 
 def ensure_csvwlib() -> Path:
@@ -204,7 +206,7 @@ def bench_size(rows: int, tools: list[str], timeout: float) -> list[Run]:
     checked = []
     for run in runs:
         if run.ok and expected is not None and run.triples != expected:
-            run = Run(run.tool, run.rows, run.seconds, run.peak_mb, run.triples, run.ok,
+            run = Run(run.tool, run.rows, run.seconds, run.cpu_seconds, run.peak_mb, run.triples, run.ok,
                       f"{run.triples:,} triples, the fast engine wrote {expected:,}")
         checked.append(run)
     return checked
@@ -213,16 +215,20 @@ def bench_size(rows: int, tools: list[str], timeout: float) -> list[Run]:
 def _line(run: Run) -> str:
     if not run.ok:
         return f"{run.rows:>9,} {run.tool:<15} {run.note}"
-    return f"{run.rows:>9,} {run.tool:<15} {run.seconds:8.1f} s {run.rows_per_second:>11,.0f} rows/s {run.peak_mb:8.0f} MB {run.triples:>11,} triples"
+    return (f"{run.rows:>9,} {run.tool:<15} {run.seconds:8.1f} s {run.rows_per_second:>11,.0f} rows/s "
+            f"{run.cpu_seconds:8.1f} CPU s {run.peak_mb:8.0f} MB {run.triples:>11,} triples")
 
 
 def table(runs: list[Run]) -> str:
-    lines = ["| rows | converter | seconds | rows/s | peak MB | triples | note |", "|---:|---|---:|---:|---:|---:|---|"]
+    lines = ["| rows | converter | seconds | rows/s | CPU s | rows per CPU s | peak MB | triples | note |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---|"]
     for r in runs:
         if r.ok:
-            lines.append(f"| {r.rows:,} | {r.tool} | {r.seconds:.1f} | {r.rows_per_second:,.0f} | {r.peak_mb:.0f} | {r.triples:,} | {r.note} |")
+            per_cpu = r.rows / r.cpu_seconds if r.cpu_seconds else 0
+            lines.append(f"| {r.rows:,} | {r.tool} | {r.seconds:.1f} | {r.rows_per_second:,.0f} | {r.cpu_seconds:.1f} | "
+                         f"{per_cpu:,.0f} | {r.peak_mb:.0f} | {r.triples:,} | {r.note} |")
         else:
-            lines.append(f"| {r.rows:,} | {r.tool} | – | – | {r.peak_mb:.0f} | – | {r.note} |")
+            lines.append(f"| {r.rows:,} | {r.tool} | – | – | {r.cpu_seconds:.1f} | – | {r.peak_mb:.0f} | – | {r.note} |")
     return "\n".join(lines)
 
 
@@ -263,7 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     print(table(runs))
     if args.write_readme:
         when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-        block = (f"Measured {when} on {machine()}; csvwlib 0.3.2 with rdflib 5.0.0. Command:\n\n"
+        load = os.getloadavg()[0]
+        block = (f"Measured {when} on {machine()} (load average {load:.1f} when done: the machine is shared, "
+                 f"so wall times vary; CPU seconds vary less); csvwlib 0.3.2 with rdflib 5.0.0. Command:\n\n"
                  f"    python bench/csv2rdf_bench.py --sizes {args.sizes} --timeout {args.timeout:.0f} --write-readme\n\n"
                  + table(runs))
         write_readme(block)

@@ -315,9 +315,25 @@ def _read(data: bytes, table: Table) -> pl.DataFrame:
     return frame
 
 
-def _table_lines(loaded: Loaded, index: int, table: Table, table_node: str | None, options: Options,
-                 warnings: list[str]) -> list[pl.Series]:
-    frame = _read(_check_supported(loaded, table), table)
+class _Out:
+    """Where lines go: appended to a list, or written to a binary file as they are made."""
+
+    def __init__(self, file: IO[bytes] | None) -> None:
+        self.file = file
+        self.parts: list[str] = []
+
+    def append(self, lines: pl.Series) -> None:
+        if lines.len() == 0:
+            return
+        text = lines.str.join("").item()
+        if self.file is not None:
+            self.file.write(text.encode("utf-8"))
+        else:
+            self.parts.append(text)
+
+
+def _table_lines(frame: pl.DataFrame, index: int, table: Table, table_node: str | None, options: Options,
+                 warnings: list[str], out: _Out) -> None:
     n = frame.height
     rownum = pl.Series("n", range(1, n + 1), dtype=pl.Int64).cast(pl.Utf8)
     source = pl.Series("src", range(1 + table.dialect.header_row_count, n + 1 + table.dialect.header_row_count),
@@ -341,7 +357,6 @@ def _table_lines(loaded: Loaded, index: int, table: Table, table_node: str | Non
     env_base["_row"] = rownum
     env_base["_sourceRow"] = source
     default_subject = "_:t" + str(index) + "s" + rownum
-    out: list[pl.Series] = []
     described: dict[str, tuple[pl.Series | str, pl.Series]] = {}
     cache: dict[tuple[str, bool], pl.Series | str] = {}
     per_column = {"_column", "_sourceColumn", "_name"}
@@ -400,7 +415,6 @@ def _table_lines(loaded: Loaded, index: int, table: Table, table_node: str | Non
             out.append(_lines(row, iri(CSVW + "title"), title, title_value.is_not_null(), n))
         for subject, emit in described.values():
             out.append(_lines(row, iri(CSVW + "describes"), subject, emit, n))
-    return out
 
 
 def _lines(s: pl.Series | str, p: pl.Series | str, o: pl.Series | str, mask: pl.Series | None, n: int) -> pl.Series:
@@ -424,43 +438,42 @@ def _primary_key_warnings(table: Table, lex: dict[str, pl.Series], source: pl.Se
         warnings.append(f"{table.url}:{row['src']}: duplicate primary key {key} (first at row {row['first']})")
 
 
-def try_convert(loaded: Loaded, options: Options, out: IO[bytes] | None = None) -> str | None:
-    """N-Triples for the whole group, or None when the reference path must do it."""
+def try_convert(loaded: Loaded, options: Options, output: IO[bytes] | None = None) -> str | None:
+    """N-Triples for the whole group (written to `output` when given, then ""), or None when
+    the reference path must do it. Every table is read and checked before anything is written."""
     group = loaded.group
     visible = [t for t in group.tables if not t.suppress_output]
+    try:
+        if not options.minimal and any(loaded.heads[t.url].comments for t in visible):
+            raise Unsupported("comments")
+        frames = [_read(_check_supported(loaded, t), t) for t in group.tables]
+    except Unsupported:
+        return None
     warnings: list[str] = []
     started = _now()
     bnodes = BNodes()
-    chunks: list[pl.Series] = []
+    out = _Out(output)
     tg = ""
     nodes: list[str | None] = [None] * len(visible)
-    try:
-        if not options.minimal:
-            heads = [_Head(t, loaded.heads[t.url].comments) for t in visible]
-            if any(h.comments for h in heads):
-                raise Unsupported("comments")
-            head, tg, table_nodes = head_triples(group, heads, bnodes)
-            nodes = list(table_nodes)
-            chunks.append(pl.Series("line", [f"{s} {p} {o} .\n" for s, p, o in head], dtype=pl.Utf8))
-        index = 0
-        for number, table in enumerate(group.tables):
-            if table.suppress_output:  # no output, but its cells are still checked
-                _table_lines(loaded, len(group.tables) + number, table, None, Options(minimal=True), warnings)
-                continue
-            chunks.extend(_table_lines(loaded, index, table, nodes[index], options, warnings))
-            index += 1
-    except Unsupported:
-        return None
+    if not options.minimal:
+        heads = [_Head(t, loaded.heads[t.url].comments) for t in visible]
+        head, tg, table_nodes = head_triples(group, heads, bnodes)
+        nodes = list(table_nodes)
+        out.append(pl.Series("line", [f"{s} {p} {o} .\n" for s, p, o in head], dtype=pl.Utf8))
+    index = 0
+    sink = _Out(None)
+    for number, (table, frame) in enumerate(zip(group.tables, frames)):
+        if table.suppress_output:  # no output, but its cells are still checked
+            _table_lines(frame, len(group.tables) + number, table, None, Options(minimal=True), warnings, sink)
+            sink.parts.clear()
+            continue
+        _table_lines(frame, index, table, nodes[index], options, warnings, out)
+        index += 1
     if not options.minimal and options.prov:
-        chunks.append(pl.Series("line", [f"{s} {p} {o} .\n" for s, p, o in prov_triples(
+        out.append(pl.Series("line", [f"{s} {p} {o} .\n" for s, p, o in prov_triples(
             tg, started, loaded.metadata_url, loaded.csv_urls, bnodes)], dtype=pl.Utf8))
     loaded.warnings.extend(warnings)
-    if out is not None:
-        for chunk in chunks:
-            if chunk.len():
-                out.write(chunk.str.join("").item().encode("utf-8"))
-        return ""
-    return "".join(chunk.str.join("").item() for chunk in chunks if chunk.len())
+    return "" if output is not None else "".join(out.parts)
 
 
 class _Head:
