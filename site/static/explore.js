@@ -46,6 +46,7 @@
 
   Explorer.prototype.start = function () {
     var self = this;
+    if (window.location.protocol === "file:") return; /* opened from disk: browsers refuse to fetch; the preview stays */
     fetch(this.base + "meta.json").then(function (r) { return r.json(); }).then(function (meta) {
       self.meta = meta;
       self.index = meta.columns.map(function (c) {

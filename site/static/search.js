@@ -37,6 +37,11 @@
 
   Search.prototype.start = function () {
     var self = this;
+    if (window.location.protocol === "file:") {
+      this.status.textContent = "Search needs the site to be served over the web (for example by cogs serve). " +
+        "Every dataset is listed on the home page.";
+      return;
+    }
     var form = this.form;
     Promise.all([
       fetch("datasets.json").then(function (r) { return r.json(); }),
