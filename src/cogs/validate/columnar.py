@@ -1,20 +1,27 @@
 """The columnar path: observations checked as whole columns, not triple by triple.
 
-N-Triples and N-Quads are read by polars as lines and split into subject, predicate and object
-columns (other syntaxes are first turned into N-Quads by Oxigraph). Observations (subjects typed
-`qb:Observation`) stay in that table; every other triple goes into a small pyoxigraph store, where
-the metadata shapes run as SPARQL. Each shape that targets observations has a columnar form here,
-keyed by its problem code; tests prove that, on every fixture, the result equals what pySHACL
-reports for the shape itself. When data uses something without a columnar form (slices,
-hierarchical code lists, collections as code lists, subclasses of qb:Observation, a shape
-added to `shapes/` without a columnar form) the caller falls back to SPARQL over everything.
+N-Triples and N-Quads are read by polars as lines, split into subject, predicate and object,
+and each term is replaced by a 64-bit hash of its N-Triples text (literal objects keep their
+text too, for datatype checks). Other syntaxes are first written as N-Quads by Oxigraph.
+Observations (subjects typed `qb:Observation`) stay in those columns, one frame per predicate;
+every other triple goes into a small pyoxigraph store, where the metadata shapes run as SPARQL.
+Each shape that targets observations has a columnar form here, keyed by its problem code, and
+tests prove that on every fixture the result equals what pySHACL reports for the shape itself.
+Data the columnar forms do not cover (slices, hierarchical code lists, collections as code
+lists, subclasses of qb:Observation, a shape in `shapes/` without a columnar form) makes the
+caller fall back to SPARQL over everything.
+
+Terms are compared by the hash of their text: two different terms share a hash with probability
+about n²/2⁶⁵ (3·10⁻⁶ for ten million distinct terms), and the same term written with different
+escapes in two files counts as two terms.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import polars as pl
@@ -25,10 +32,10 @@ from cogs.validate.load import is_line_based, load_into, read_bytes, rdf_format
 from cogs.validate.shapes import Check, Shapes
 from cogs.validate.sparql import Violation, run_checks
 
-RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 QB = "http://purl.org/linked-data/cube#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 OBSERVATION = f"<{QB}Observation>"
 DATASET = f"<{QB}dataSet>"
 MEASURE_TYPE = f"<{QB}measureType>"
@@ -51,8 +58,21 @@ def validate_files(files: list[Path], shapes: Shapes, *, required: bool = False)
         return _validate(files, shapes)
     except Unsupported as why:
         if required:
-            raise CogsError([Problem("validate-columnar-unsupported", f"the columnar path cannot check this data: {why}")]) from why
+            raise CogsError([Problem("validate-columnar-unsupported",
+                                     f"the columnar path cannot check this data: {why}")]) from why
         return None
+
+
+# Hashing terms ---------------------------------------------------------------------------------
+
+def hashes(texts: Iterable[str]) -> list[int]:
+    """The hash polars gives each N-Triples term text (the same as `pl.col(...).hash()`)."""
+    return pl.Series(list(texts), dtype=pl.String).hash().to_list()
+
+
+@cache
+def h(text: str) -> int:
+    return hashes([text])[0]
 
 
 # Reading ------------------------------------------------------------------------------------
@@ -61,22 +81,34 @@ _LINES = dict(has_header=False, separator="\x1f", quote_char=None, new_columns=[
               schema={"line": pl.String}, comment_prefix="#")
 
 
-def _split(lines: pl.LazyFrame, quads: bool) -> pl.LazyFrame:
-    parts = pl.col("line").str.strip_chars().str.splitn(" ", 3).struct.rename_fields(["s", "p", "rest"])
-    frame = lines.filter(pl.col("line").str.strip_chars() != "").select(parts.alias("t")).unnest("t")
-    rest = pl.col("rest").str.strip_chars_end().str.strip_suffix(".").str.strip_chars_end()
-    frame = frame.with_columns(rest.alias("rest"))
-    if quads:
-        graph = pl.col("rest").str.extract(r"\s(<[^<>\"\s]*>|_:\S+)$", 1)
-        frame = frame.with_columns(graph.alias("g")).with_columns(
-            pl.when(pl.col("g").is_null()).then(pl.col("rest"))
-            .otherwise(pl.col("rest").str.slice(0, pl.col("rest").str.len_chars() - pl.col("g").str.len_chars()).str.strip_chars_end())
-            .alias("o"))
-    else:
-        frame = frame.with_columns(pl.col("rest").alias("o"), pl.lit(None, pl.String).alias("g"))
-    return frame.select(
-        pl.col("s").cast(pl.Categorical), pl.col("p").cast(pl.Categorical),
-        pl.col("o").cast(pl.Categorical), pl.col("g").cast(pl.Categorical))
+@dataclass
+class Source:
+    """One input as N-Triples or N-Quads lines (a file, or bytes made from one)."""
+
+    name: str
+    path: Path | None = None
+    data: bytes | None = None
+    quads: bool = False
+
+    def lines(self) -> pl.LazyFrame:
+        if self.path is not None:
+            return pl.scan_csv(self.path, **_LINES)
+        return pl.read_csv(io.BytesIO(self.data or b""), **_LINES).lazy()
+
+
+def sources(files: list[Path]) -> list[Source]:
+    out = []
+    for path in files:
+        fmt = rdf_format(path)
+        if is_line_based(path):
+            quads = fmt == ox.RdfFormat.N_QUADS
+            if path.suffix == ".gz":
+                out.append(Source(str(path), data=read_bytes(path), quads=quads))
+            else:
+                out.append(Source(str(path), path=path, quads=quads))
+        else:
+            out.append(Source(str(path), data=_canonical_nquads(path), quads=True))
+    return out
 
 
 def _canonical_nquads(path: Path) -> bytes:
@@ -85,98 +117,120 @@ def _canonical_nquads(path: Path) -> bytes:
     return store.dump(format=ox.RdfFormat.N_QUADS) or b""
 
 
-def read_triples(path: Path) -> pl.DataFrame:
-    """A file's statements as columns s, p, o, g of N-Triples terms (g null in the default graph)."""
-    fmt = rdf_format(path)
-    if is_line_based(path) and path.suffix != ".gz":
-        frame = _split(pl.scan_csv(path, **_LINES), fmt == ox.RdfFormat.N_QUADS).collect(engine="streaming")
-    elif is_line_based(path):
-        frame = _split(pl.read_csv(io.BytesIO(read_bytes(path)), **_LINES).lazy(), fmt == ox.RdfFormat.N_QUADS).collect()
-    else:
-        data = _canonical_nquads(path)
-        frame = _split(pl.read_csv(io.BytesIO(data), **_LINES).lazy(), True).collect() if data else _empty()
-    subjects = frame.select(pl.col("s").unique().cast(pl.String))["s"]
-    predicates = frame.select(pl.col("p").unique().cast(pl.String))["p"]
-    well_formed = (subjects.str.contains(r"^(<[^<>\s]*>|_:\S+)$").all()
-                   and predicates.str.contains(r"^<[^<>\s]*>$").all())
-    if frame.height and not well_formed:
-        # Not in the one-space layout the split relies on (tabs, several spaces): let Oxigraph
-        # read it and write canonical N-Quads.
-        data = _canonical_nquads(path)
-        frame = _split(pl.read_csv(io.BytesIO(data), **_LINES).lazy(), True).collect() if data else _empty()
-    return frame
+def _terms(source: Source) -> pl.LazyFrame:
+    """s, p, o, rest: the subject and predicate text, and the rest of the line (object, graph)."""
+    line = pl.col("line")
+    parts = line.str.splitn(" ", 3).struct.rename_fields(["s", "p", "rest"])
+    frame = source.lines().filter(line.is_not_null()).select(parts.alias("t")).unnest("t")
+    rest = pl.col("rest")
+    obj = rest.str.head(-2)  # canonical lines end " ."
+    if source.quads:
+        graph = rest.str.head(-2).str.extract(r"\s(<[^<>\"\s]*>|_:\S+)$", 1)
+        obj = pl.when(graph.is_null()).then(obj).otherwise(obj.str.head(-(graph.str.len_chars() + 1)))
+    return frame.with_columns(obj.alias("o"), rest.str.ends_with(" .").alias("canonical"))
 
 
-def _empty() -> pl.DataFrame:
-    return pl.DataFrame(schema={"s": pl.Categorical, "p": pl.Categorical, "o": pl.Categorical, "g": pl.Categorical})
+def _check_layout(source: Source, frame: pl.DataFrame) -> None:
+    if frame.height and not frame.select(pl.col("canonical").all()).item():
+        raise Unsupported(f"{source.name} is not in canonical one-space N-Triples layout")
 
 
-def _to_nquads(frame: pl.DataFrame) -> bytes:
-    line = pl.concat_str([pl.col("s"), pl.col("p"), pl.col("o"), pl.col("g").fill_null("")], separator=" ")
-    return ("\n".join(frame.select(line.str.strip_chars_end() + " .").to_series().to_list()) + "\n").encode()
+def read_hashed(source: Source) -> pl.DataFrame:
+    """s, p, o as hashes; lit: the object's text when it is a literal; name: the subject's text
+    on its rdf:type lines (to name observations in reports)."""
+    obj = pl.col("o")
+    frame = _terms(source).select(
+        pl.col("s").hash().alias("s"), pl.col("p").hash().alias("p"), obj.hash().alias("o"),
+        pl.when(obj.str.starts_with('"')).then(obj).alias("lit"),
+        pl.when(pl.col("p") == RDF_TYPE).then(pl.col("s")).alias("name"),
+        pl.col("canonical"),
+    ).collect(engine="streaming")
+    _check_layout(source, frame)
+    return frame.drop("canonical")
 
 
-# Metadata from the store ----------------------------------------------------------------------
+def metadata_lines(source: Source, observations: pl.Series) -> bytes:
+    """The lines of a source whose subject is not an observation, as N-Quads."""
+    frame = (_terms(source).filter(~pl.col("s").hash().is_in(observations.implode()))
+             .select(pl.concat_str([pl.col("s"), pl.col("p"), pl.col("rest")], separator=" "))
+             .collect(engine="streaming"))
+    return ("\n".join(frame.to_series().to_list()) + "\n").encode()
+
+
+def object_texts(srcs: list[Source], wanted: set[int]) -> dict[int, str]:
+    """The text of objects with the given hashes (read again, only to word a report)."""
+    found: dict[int, str] = {}
+    keys = pl.Series(sorted(wanted), dtype=pl.UInt64)
+    for source in srcs:
+        frame = (_terms(source).select(pl.col("o"), pl.col("o").hash().alias("h"))
+                 .filter(pl.col("h").is_in(keys.implode())).unique("h").collect(engine="streaming"))
+        found.update(zip(frame["h"].to_list(), frame["o"].to_list(), strict=True))
+    return found
+
+
+# The cube ------------------------------------------------------------------------------------
 
 def _rows(store: ox.Store, query: str) -> list[tuple[str, ...]]:
     prefixes = f"PREFIX qb: <{QB}>\nPREFIX skos: <{SKOS}>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
     result = store.query(prefixes + query, use_default_graph_as_union=True)
     variables = [v.value for v in result.variables]  # type: ignore[union-attr]
-    out = set()
-    for row in result:  # type: ignore[union-attr]
-        out.add(tuple(_nt(row[v]) for v in variables))
+    out = {tuple(_nt(row[v]) for v in variables) for row in result}  # type: ignore[union-attr]
     return sorted(out)
 
 
-def _ask(store: ox.Store, pattern: str) -> bool:
-    return bool(_rows(store, f"SELECT ?x WHERE {{ {pattern} }} LIMIT 1"))
-
-
 def _nt(term: object) -> str:
-    if term is None:
-        return ""
     if isinstance(term, ox.NamedNode):
         return f"<{term.value}>"
-    return str(term)
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return "" if term is None else str(term)
 
 
-def _frame(rows: list[tuple[str, ...]], names: list[str]) -> pl.DataFrame:
-    frame = pl.DataFrame(rows, schema={n: pl.String for n in names}, orient="row")
-    return frame.with_columns(pl.all().cast(pl.Categorical))
+_EMPTY = pl.DataFrame(schema={"s": pl.UInt64, "o": pl.UInt64, "lit": pl.String})
 
 
 @dataclass
 class Cube:
-    """What the observation checks need: observations as columns, the structures from the store."""
+    """Observations as one frame (s, o, lit) per predicate, and their structures from the store."""
 
-    triples: pl.DataFrame  # s, p, o of observations
+    by_p: dict[int, pl.DataFrame]
     store: ox.Store
-    obs_dsd: pl.DataFrame  # s, ds, dsd
+    obs_dsd: pl.DataFrame  # s, ds, dsd (hashes)
+    names: dict[int, str] = field(default_factory=dict)  # hash -> text of metadata terms
 
-    def values(self, props: pl.DataFrame, prop: str = "prop") -> pl.DataFrame:
-        """Observation values for the properties in `props` (a frame with column `prop`)."""
-        return self.triples.join(props.select(pl.col(prop).alias("p")).unique(), on="p").select("s", pl.col("p").alias(prop), "o")
+    def pred(self, text: str) -> pl.DataFrame:
+        return self.by_p.get(h(text), _EMPTY)
 
-    def expected(self, per_dsd: pl.DataFrame) -> pl.DataFrame:
-        """(s, ...) for each observation and each row of `per_dsd` (keyed by dsd)."""
-        return self.obs_dsd.join(per_dsd, on="dsd")
+    def rows(self, query: str, columns: list[str]) -> list[tuple[int, ...]]:
+        """A metadata query's rows, each term as its hash (remembering its text)."""
+        rows = _rows(self.store, query)
+        texts = sorted({t for row in rows for t in row})
+        ids = dict(zip(texts, hashes(texts), strict=True))
+        self.names.update({v: k for k, v in ids.items()})
+        return [tuple(ids[t] for t in row) for row in rows]
+
+    def obs_of(self, dsd: int) -> pl.DataFrame:
+        return self.obs_dsd.filter(pl.col("dsd") == dsd).select("s", "ds").unique()
+
+    def components(self, props: str, typ: str | None) -> list[tuple[int, int]]:
+        typed = f"?prop a {typ} ." if typ else ""
+        return [(d, p) for d, p in self.rows(f"SELECT ?dsd ?prop WHERE {{ ?dsd qb:component/({props}) ?prop . {typed} }}", [])]
+
+    def measure_type_dsds(self) -> set[int]:
+        return {r[0] for r in self.rows("SELECT ?dsd WHERE { ?dsd qb:component/(qb:componentProperty|qb:dimension) qb:measureType }", [])}
+
+    def with_status(self) -> pl.DataFrame:
+        return self.pred(OBS_STATUS).select("s").unique()
 
 
-def _components(store: ox.Store, props: str, typ: str | None) -> pl.DataFrame:
-    typed = f"?prop a {typ} ." if typ else ""
-    return _frame(_rows(store, f"SELECT ?dsd ?prop WHERE {{ ?dsd qb:component/({props}) ?prop . {typed} }}"), ["dsd", "prop"])
+def _frame(rows: list[dict[str, object]], schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
 
 
-def _has(frame: pl.DataFrame, obs_props: pl.DataFrame, left: str = "prop") -> pl.DataFrame:
-    """Rows of `frame` (s, left) for which the observation has some value of property `left`."""
-    return frame.join(obs_props, left_on=["s", left], right_on=["s", "p"], how="semi")
+_ROW = {"s": pl.UInt64}
 
 
-def _lacks(frame: pl.DataFrame, obs_props: pl.DataFrame, left: str = "prop") -> pl.DataFrame:
-    return frame.join(obs_props, left_on=["s", left], right_on=["s", "p"], how="anti")
-
-
-Kernel = Callable[[Cube, pl.DataFrame], pl.DataFrame]
+Kernel = Callable[[Cube], pl.DataFrame]
 KERNELS: dict[str, Kernel] = {}
 
 
@@ -187,217 +241,267 @@ def kernel(code: str) -> Callable[[Kernel], Kernel]:
     return register
 
 
+def _missing(cube: Cube, pairs: list[tuple[int, int]], name: str) -> pl.DataFrame:
+    """Observations of each structure lacking a value for its property: (s, name)."""
+    parts = [cube.obs_of(dsd).join(cube.by_p.get(prop, _EMPTY), on="s", how="anti").select("s", pl.lit(prop, pl.UInt64).alias(name))
+             for dsd, prop in pairs]
+    return pl.concat(parts) if parts else pl.DataFrame(schema={"s": pl.UInt64, name: pl.UInt64})
+
+
+DIMS = ("qb:componentProperty|qb:dimension", "qb:DimensionProperty")
+MEASURES = ("qb:componentProperty|qb:measure", "qb:MeasureProperty")
+
+
 @kernel("qb-ic-11")
-def _ic11(cube: Cube, props: pl.DataFrame) -> pl.DataFrame:
-    dims = _components(cube.store, "qb:componentProperty|qb:dimension", "qb:DimensionProperty")
-    return _lacks(cube.expected(dims), props).select("s", pl.col("prop").alias("dim"))
-
-
-@kernel("qb-ic-12")
-def _ic12(cube: Cube, props: pl.DataFrame) -> pl.DataFrame:
-    dims = _components(cube.store, "qb:componentProperty|qb:dimension", "qb:DimensionProperty")
-    per_ds = cube.obs_dsd.join(dims, on="dsd").select("ds", "prop").unique()
-    obs = cube.triples.filter(pl.col("p") == DATASET).select("s", pl.col("o").alias("ds"))
-    values = cube.values(per_ds.select("prop")).unique()
-    # Each observation's key: its values of its data set's dimensions, in a fixed order.
-    cells = obs.join(per_ds, on="ds").join(values, on=["s", "prop"], how="left")
-    keys = (cells.sort("s", "ds", "prop", "o")
-            .group_by("s", "ds", maintain_order=True)
-            .agg(pl.concat_str([pl.col("prop").cast(pl.String), pl.col("o").cast(pl.String).fill_null("")], separator="=").str.join("\x1f").alias("key")))
-    groups = keys.group_by("ds", "key").agg(pl.col("s"), pl.len().alias("n")).filter(pl.col("n") > 1)
-    pairs = groups.select("s", other=pl.col("s")).explode("s").explode("other").filter(pl.col("s") != pl.col("other"))
-    return pairs.select("s", "other")
-
-
-def _required_attrs(store: ox.Store) -> pl.DataFrame:
-    return _frame(_rows(store, """SELECT ?dsd ?prop WHERE { ?dsd qb:component ?spec . ?spec qb:componentRequired true ;
-        (qb:componentProperty|qb:attribute) ?prop . ?prop a qb:AttributeProperty }"""), ["dsd", "prop"])
+def _ic11(cube: Cube) -> pl.DataFrame:
+    return _missing(cube, cube.components(*DIMS), "dim")
 
 
 @kernel("qb-ic-13")
-def _ic13(cube: Cube, props: pl.DataFrame) -> pl.DataFrame:
-    return _lacks(cube.expected(_required_attrs(cube.store)), props).select("s", pl.col("prop").alias("attr"))
-
-
-def _measure_type_dsds(store: ox.Store) -> pl.DataFrame:
-    return _frame(_rows(store, "SELECT ?dsd WHERE { ?dsd qb:component/(qb:componentProperty|qb:dimension) qb:measureType }"), ["dsd"])
-
-
-def _with_status(cube: Cube) -> pl.DataFrame:
-    return cube.triples.filter(pl.col("p") == OBS_STATUS).select("s").unique()
+def _ic13(cube: Cube) -> pl.DataFrame:
+    pairs = cube.rows("""SELECT ?dsd ?prop WHERE { ?dsd qb:component ?spec . ?spec qb:componentRequired true ;
+        (qb:componentProperty|qb:attribute) ?prop . ?prop a qb:AttributeProperty }""", [])
+    return _missing(cube, [(d, p) for d, p in pairs], "attr")
 
 
 @kernel("qb-ic-14")
-def _ic14(cube: Cube, props: pl.DataFrame) -> pl.DataFrame:
-    measures = _components(cube.store, "qb:componentProperty|qb:measure", "qb:MeasureProperty")
-    measures = measures.join(_measure_type_dsds(cube.store), on="dsd", how="anti")
-    missing = _lacks(cube.expected(measures), props)
-    return missing.join(_with_status(cube), on="s", how="anti").select("s", pl.col("prop").alias("measure"))
+def _ic14(cube: Cube) -> pl.DataFrame:
+    typed = cube.measure_type_dsds()
+    pairs = [(d, m) for d, m in cube.components(*MEASURES) if d not in typed]
+    return _missing(cube, pairs, "measure").join(cube.with_status(), on="s", how="anti")
 
 
 def _own_measure(cube: Cube) -> pl.DataFrame:
-    own = cube.triples.filter(pl.col("p") == MEASURE_TYPE).select("s", pl.col("o").alias("measure"))
-    return own.join(cube.obs_dsd.join(_measure_type_dsds(cube.store), on="dsd"), on="s")
+    """(s, ds, dsd, measure) for observations with a qb:measureType in measure-type structures."""
+    typed = pl.Series(sorted(cube.measure_type_dsds()), dtype=pl.UInt64)
+    obs = cube.obs_dsd.filter(pl.col("dsd").is_in(typed.implode()))
+    return obs.join(cube.pred(MEASURE_TYPE).select("s", pl.col("o").alias("measure")), on="s")
 
 
 @kernel("qb-ic-15")
-def _ic15(cube: Cube, props: pl.DataFrame) -> pl.DataFrame:
-    missing = _lacks(_own_measure(cube), props, "measure")
-    return missing.join(_with_status(cube), on="s", how="anti").select("s", "measure")
+def _ic15(cube: Cube) -> pl.DataFrame:
+    own = _own_measure(cube)
+    parts = [own.filter(pl.col("measure") == m).join(cube.by_p.get(m, _EMPTY), on="s", how="anti")
+             for m in own["measure"].unique().to_list()]
+    missing = pl.concat(parts) if parts else own.clear()
+    return missing.join(cube.with_status(), on="s", how="anti").select("s", "measure")
 
 
 @kernel("qb-ic-16")
-def _ic16(cube: Cube, props: pl.DataFrame) -> pl.DataFrame:
-    measures = _components(cube.store, "qb:componentProperty|qb:measure", "qb:MeasureProperty")
-    candidates = _own_measure(cube).join(measures.rename({"prop": "other"}), on="dsd").filter(pl.col("other") != pl.col("measure"))
-    return _has(candidates, props, "other").select("s", "measure", "other")
+def _ic16(cube: Cube) -> pl.DataFrame:
+    own = _own_measure(cube)
+    parts = []
+    for dsd, other in cube.components(*MEASURES):
+        rows = own.filter((pl.col("dsd") == dsd) & (pl.col("measure") != other))
+        parts.append(rows.join(cube.by_p.get(other, _EMPTY), on="s", how="semi").select("s", "measure", pl.lit(other, pl.UInt64).alias("other")))
+    return pl.concat(parts) if parts else pl.DataFrame(schema={"s": pl.UInt64})
+
+
+def _keys(cube: Cube, obs: pl.DataFrame, dims: list[int]) -> pl.DataFrame:
+    """obs (s, ...) with one column per dimension: the value's hash, or for several values a
+    hash of them all, or null when there is none."""
+    for n, dim in enumerate(dims):
+        values = cube.by_p.get(dim, _EMPTY).select("s", "o").unique()
+        if values["s"].is_duplicated().any():
+            values = values.group_by("s").agg(pl.col("o").sort()).with_columns(pl.col("o").hash())
+        obs = obs.join(values.rename({"o": f"d{n}"}), on="s", how="left")
+    return obs
+
+
+@kernel("qb-ic-12")
+def _ic12(cube: Cube) -> pl.DataFrame:
+    per_dsd: dict[int, list[int]] = {}
+    for dsd, dim in cube.components(*DIMS):
+        per_dsd.setdefault(dsd, []).append(dim)
+    parts = []
+    for dsd, dims in sorted(per_dsd.items()):
+        keyed = _keys(cube, cube.obs_of(dsd), sorted(dims))
+        cols = ["ds"] + [f"d{n}" for n in range(len(dims))]
+        dup = keyed.filter(pl.struct(cols).is_duplicated())
+        if dup.height:
+            groups = dup.group_by(cols).agg(pl.col("s"))
+            pairs = groups.select(pl.col("s"), pl.col("s").alias("other")).explode("s").explode("other")
+            parts.append(pairs.filter(pl.col("s") != pl.col("other")))
+    return pl.concat(parts) if parts else pl.DataFrame(schema={"s": pl.UInt64})
 
 
 @kernel("qb-ic-17")
-def _ic17(cube: Cube, props: pl.DataFrame) -> pl.DataFrame:
-    dims = _components(cube.store, "qb:componentProperty|qb:dimension", "qb:DimensionProperty")
-    dims = dims.filter(pl.col("prop") != MEASURE_TYPE)
-    measures = _components(cube.store, "qb:componentProperty|qb:measure", "qb:MeasureProperty")
-    own = _own_measure(cube).rename({"measure": "own"})
-    values = cube.values(dims.select("prop")).unique()
-    cells = own.select("s", "ds", "dsd").join(dims, on="dsd", how="left").join(values, on=["s", "prop"], how="left")
-    keys = (cells.sort("s", "ds", "prop", "o").group_by("s", "ds", maintain_order=True)
-            .agg(pl.concat_str([pl.col("prop").cast(pl.String).fill_null(""), pl.col("o").cast(pl.String).fill_null("")], separator="=").str.join("\x1f").alias("key")))
-    present = keys.join(own.select("s", "own"), on="s").select("ds", "key", pl.col("own").alias("measure")).unique()
-    wanted = keys.join(own, on=["s", "ds"]).join(measures.rename({"prop": "measure"}), on="dsd").filter(pl.col("measure") != pl.col("own"))
-    return wanted.join(present, on=["ds", "key", "measure"], how="anti").select("s", "measure")
+def _ic17(cube: Cube) -> pl.DataFrame:
+    own = _own_measure(cube)
+    dims: dict[int, list[int]] = {}
+    for dsd, dim in cube.components(*DIMS):
+        if dim != h(MEASURE_TYPE):
+            dims.setdefault(dsd, []).append(dim)
+    measures: dict[int, list[int]] = {}
+    for dsd, m in cube.components(*MEASURES):
+        measures.setdefault(dsd, []).append(m)
+    parts = []
+    for dsd in own["dsd"].unique().to_list():
+        mine = own.filter(pl.col("dsd") == dsd)
+        keyed = _keys(cube, mine, sorted(dims.get(dsd, [])))
+        cols = ["ds"] + [f"d{n}" for n in range(len(dims.get(dsd, [])))]
+        present = keyed.select(*cols, "measure").unique()
+        wanted = keyed.join(pl.DataFrame({"want": measures.get(dsd, [])}, schema={"want": pl.UInt64}), how="cross")
+        wanted = wanted.filter(pl.col("want") != pl.col("measure"))
+        lacking = wanted.join(present.rename({"measure": "want"}), on=[*cols, "want"], how="anti", nulls_equal=True)
+        parts.append(lacking.select("s", pl.col("want").alias("measure")))
+    return pl.concat(parts) if parts else pl.DataFrame(schema={"s": pl.UInt64})
 
 
-def _codes_check(cube: Cube, props: pl.DataFrame, kinds: str, typ: str, member: str) -> pl.DataFrame:
-    lists = _frame(_rows(cube.store, f"""SELECT ?dsd ?prop ?list WHERE {{ ?dsd qb:component/({kinds}) ?prop .
-        ?prop a {typ} ; qb:codeList ?list . ?list a skos:ConceptScheme }}"""), ["dsd", "prop", "list"])
-    members = _frame(_rows(cube.store, f"SELECT ?list ?o WHERE {{ {member} }}"), ["list", "o"])
-    values = cube.expected(lists).join(cube.values(lists.select("prop")), on=["s", "prop"])
-    bad = values.join(members, on=["list", "o"], how="anti")
-    return bad.select("s", pl.col("prop"), "list", pl.col("o").alias("value"))
+def _codes(cube: Cube, kinds: str, typ: str, member: str, name: str) -> pl.DataFrame:
+    lists = cube.rows(f"""SELECT ?dsd ?prop ?list WHERE {{ ?dsd qb:component/({kinds}) ?prop .
+        ?prop a {typ} ; qb:codeList ?list . ?list a skos:ConceptScheme }}""", [])
+    members: dict[int, list[int]] = {}
+    for lst, code in cube.rows(f"SELECT ?list ?o WHERE {{ {member} }}", []):
+        members.setdefault(lst, []).append(code)
+    parts = []
+    for dsd, prop, lst in lists:
+        values = cube.by_p.get(prop, _EMPTY).join(cube.obs_of(dsd), on="s", how="semi")
+        allowed = pl.Series(members.get(lst, []), dtype=pl.UInt64)
+        bad = values.filter(~pl.col("o").is_in(allowed.implode()))
+        parts.append(bad.select("s", pl.lit(prop, pl.UInt64).alias(name), pl.lit(lst, pl.UInt64).alias("list"),
+                                pl.col("o").alias("value")))
+    return pl.concat(parts) if parts else pl.DataFrame(schema={"s": pl.UInt64})
 
 
 @kernel("qb-ic-19")
-def _ic19(cube: Cube, props: pl.DataFrame) -> pl.DataFrame:
-    if _ask(cube.store, "?dim qb:codeList ?x . ?x a skos:Collection"):
+def _ic19(cube: Cube) -> pl.DataFrame:
+    if _rows(cube.store, "SELECT ?x WHERE { ?dim qb:codeList ?x . ?x a skos:Collection } LIMIT 1"):
         raise Unsupported("a code list is a skos:Collection")
-    bad = _codes_check(cube, props, "qb:componentProperty|qb:dimension", "qb:DimensionProperty",
-                       "?o a skos:Concept ; skos:inScheme ?list")
-    return bad.rename({"prop": "dim"})
+    return _codes(cube, *DIMS, "?o a skos:Concept ; skos:inScheme ?list", "dim")
 
 
 @kernel("family-code-in-codelist")
-def _attribute_codes(cube: Cube, props: pl.DataFrame) -> pl.DataFrame:
-    bad = _codes_check(cube, props, "qb:componentProperty|qb:attribute", "qb:AttributeProperty", "?o skos:inScheme ?list")
-    return bad.rename({"prop": "attr"})
+def _attribute_codes(cube: Cube) -> pl.DataFrame:
+    return _codes(cube, "qb:componentProperty|qb:attribute", "qb:AttributeProperty", "?o skos:inScheme ?list", "attr")
 
 
 @kernel("qb-ic-20")
-def _ic20(cube: Cube, props: pl.DataFrame) -> pl.DataFrame:
-    if _ask(cube.store, "?x a qb:HierarchicalCodeList"):
+def _ic20(cube: Cube) -> pl.DataFrame:
+    if _rows(cube.store, "SELECT ?x WHERE { ?x a qb:HierarchicalCodeList } LIMIT 1"):
         raise Unsupported("a code list is a qb:HierarchicalCodeList")
-    return pl.DataFrame(schema={"s": pl.Categorical})
+    return pl.DataFrame(schema={"s": pl.UInt64})
 
 
 KERNELS["qb-ic-21"] = _ic20
 
 
 @kernel("obs-one-value")
-def _one_value(cube: Cube, props: pl.DataFrame) -> pl.DataFrame:
-    components = _components(cube.store, "qb:componentProperty|qb:dimension|qb:measure", None)
-    many = props.filter(pl.col("n") > 1)
-    return cube.expected(components).join(many, left_on=["s", "prop"], right_on=["s", "p"], how="semi").select("s", pl.col("prop").alias("component"))
+def _one_value(cube: Cube) -> pl.DataFrame:
+    parts = []
+    for dsd, prop in cube.components("qb:componentProperty|qb:dimension|qb:measure", None):
+        values = cube.by_p.get(prop, _EMPTY)
+        if not values["s"].is_duplicated().any():
+            continue
+        many = values.select("s", "o").unique().filter(pl.col("s").is_duplicated())
+        parts.append(many.join(cube.obs_of(dsd), on="s", how="semi").select("s", pl.lit(prop, pl.UInt64).alias("component")))
+    return pl.concat(parts) if parts else pl.DataFrame(schema={"s": pl.UInt64})
 
 
 @kernel("obs-measure-datatype")
-def _measure_datatype(cube: Cube, props: pl.DataFrame) -> pl.DataFrame:
-    ranges = _frame(_rows(cube.store, f"""SELECT ?dsd ?prop ?range WHERE {{ ?dsd qb:component/(qb:componentProperty|qb:measure) ?prop .
-        ?prop a qb:MeasureProperty ; rdfs:range ?range . FILTER (STRSTARTS(STR(?range), "{XSD}")) }}"""), ["dsd", "prop", "range"])
-    values = cube.expected(ranges).join(cube.values(ranges.select("prop")), on=["s", "prop"])
-    text = pl.col("o").cast(pl.String)
-    rng = pl.col("range").cast(pl.String)
-    suffix = pl.lit('"^^') + rng
-    typed = text.str.starts_with('"') & text.str.ends_with(suffix)
-    lexical = text.str.slice(1, text.str.len_chars() - suffix.str.len_chars() - 1)
-    ok = typed
-    for iri, pattern in LEXICAL.items():
-        ok = ok & (pl.when(rng == f"<{iri}>").then(lexical.str.contains(pattern)).otherwise(True))
-    bad = values.filter(~ok)
-    return bad.select("s", pl.col("prop").alias("measure"), "range", pl.col("o").alias("value"))
+def _measure_datatype(cube: Cube) -> pl.DataFrame:
+    ranges = cube.rows(f"""SELECT ?dsd ?prop ?range WHERE {{ ?dsd qb:component/(qb:componentProperty|qb:measure) ?prop .
+        ?prop a qb:MeasureProperty ; rdfs:range ?range . FILTER (STRSTARTS(STR(?range), "{XSD}")) }}""", [])
+    parts = []
+    for dsd, prop, rng in ranges:
+        iri = cube.names[rng][1:-1]
+        suffix = f'"^^<{iri}>'
+        values = cube.by_p.get(prop, _EMPTY).join(cube.obs_of(dsd), on="s", how="semi")
+        text = pl.col("lit")
+        ok = text.is_not_null() & text.str.ends_with(suffix)
+        if iri in LEXICAL:
+            ok = ok & text.str.head(-len(suffix)).str.slice(1).str.contains(LEXICAL[iri])
+        bad = values.filter(~ok.fill_null(False))
+        parts.append(bad.select("s", pl.lit(prop, pl.UInt64).alias("measure"), pl.lit(rng, pl.UInt64).alias("range"),
+                                pl.col("o").alias("value"), pl.col("lit")))
+    return pl.concat(parts) if parts else pl.DataFrame(schema={"s": pl.UInt64})
 
 
-def _core(cube: Cube, props: pl.DataFrame, check: Check) -> pl.DataFrame:
+def _core(cube: Cube, obs: pl.DataFrame, check: Check) -> pl.DataFrame:
     if check.path is None or check.kind not in ("minCount", "maxCount"):
         raise Unsupported(f"{check.code}: {check.kind} on observations has no columnar form")
-    counts = props.filter(pl.col("p") == f"<{check.path}>")
-    obs = cube.triples.filter((pl.col("p") == RDF_TYPE) & (pl.col("o") == OBSERVATION)).select("s").unique()
+    values = cube.pred(f"<{check.path}>").select("s", "o").unique()
+    counts = values.group_by("s").len()
     bound = int(check.query.split("HAVING (COUNT(DISTINCT ?value) ")[-1].split(")")[0].split()[-1]) if "HAVING" in check.query else 1
     if check.kind == "minCount":
-        have = obs.join(counts, on="s", how="left").with_columns(pl.col("n").fill_null(0))
-        return have.filter(pl.col("n") < bound).select("s")
-    return counts.filter(pl.col("n") > bound).select("s")
+        return obs.join(counts, on="s", how="left").filter(pl.col("len").fill_null(0) < bound).select("s")
+    return counts.filter(pl.col("len") > bound).select("s")
 
 
 # The run ----------------------------------------------------------------------------------
 
 def _validate(files: list[Path], shapes: Shapes) -> list[Violation]:
-    frames = [read_triples(f) for f in files]
-    triples = pl.concat(frames) if frames else _empty()
-    obs_ids = triples.filter((pl.col("p") == RDF_TYPE) & (pl.col("o") == OBSERVATION)).select("s").unique()
-    is_obs = pl.col("s").is_in(obs_ids["s"].implode())
-    store = ox.Store()
-    meta = triples.filter(~is_obs)
-    if meta.height:
-        store.load(_to_nquads(meta), format=ox.RdfFormat.N_QUADS)
-    obs_triples = triples.filter(is_obs).select("s", "p", "o")
-    del triples, frames, meta
-    if _ask(store, "?c rdfs:subClassOf+ qb:Observation"):
-        raise Unsupported("the data has subclasses of qb:Observation")
-    if _ask(store, "?ds qb:slice ?slice . ?slice qb:observation ?o"):
-        raise Unsupported("the data has slices listing observations (IC-18)")
     obs_checks = [c for c in shapes.checks if f"{QB}Observation" in c.target.classes]
     other = [c for c in shapes.checks if c not in obs_checks]
     if any(len(c.target.classes) > 1 or c.target.nodes or c.target.subjects_of or c.target.objects_of for c in obs_checks):
         raise Unsupported("a shape targets observations together with other nodes")
+    missing = sorted({c.code for c in obs_checks if c.kind == "sparql" and c.code not in KERNELS})
+    if missing:
+        raise Unsupported(f"shapes without a columnar form: {', '.join(missing)}")
+    srcs = sources(files)
+    frames = [read_hashed(s) for s in srcs]
+    is_type = (pl.col("p") == h(RDF_TYPE))
+    obs_ids = pl.concat([f.filter(is_type & (pl.col("o") == h(OBSERVATION))).select("s") for f in frames]).unique()["s"]
+    store = ox.Store()
+    names: dict[int, str] = {}
+    by_p_parts: dict[int, list[pl.DataFrame]] = {}
+    for source, frame in zip(srcs, frames, strict=True):
+        mine = pl.col("s").is_in(obs_ids.implode())
+        if frame.filter(~mine).height:
+            store.load(metadata_lines(source, obs_ids), format=ox.RdfFormat.N_QUADS)
+        obs = frame.filter(mine)
+        named = obs.filter(is_type & pl.col("name").is_not_null()).select("s", "name").unique("s")
+        names.update(zip(named["s"].to_list(), (n[1:-1] if n.startswith("<") else n for n in named["name"].to_list()), strict=True))
+        for (pred,), part in obs.select("s", "p", "o", "lit").partition_by("p", as_dict=True, include_key=False).items():
+            by_p_parts.setdefault(int(pred), []).append(part)  # type: ignore[call-overload]
+    del frames
+    if _rows(store, "SELECT ?c WHERE { ?c rdfs:subClassOf+ qb:Observation } LIMIT 1"):
+        raise Unsupported("the data has subclasses of qb:Observation")
+    if _rows(store, "SELECT ?s WHERE { ?ds qb:slice ?s . ?s qb:observation ?o } LIMIT 1"):
+        raise Unsupported("the data has slices listing observations (IC-18)")
     violations = run_checks(store, shapes, other)
-    if obs_triples.height == 0:
+    if obs_ids.len() == 0:
         return sorted(set(violations))
-    ds_dsd = _frame(_rows(store, "SELECT ?ds ?dsd WHERE { ?ds qb:structure ?dsd }"), ["ds", "dsd"])
-    obs_ds = obs_triples.filter(pl.col("p") == DATASET).select("s", pl.col("o").alias("ds"))
-    cube = Cube(obs_triples, store, obs_ds.join(ds_dsd, on="ds"))
-    props = obs_triples.group_by("s", "p").agg(pl.col("o").n_unique().alias("n"))
-    done: set[str] = set()
+    by_p = {p: pl.concat(parts) if len(parts) > 1 else parts[0] for p, parts in by_p_parts.items()}
+    cube = Cube(by_p, store, pl.DataFrame(schema={"s": pl.UInt64, "ds": pl.UInt64, "dsd": pl.UInt64}))
+    ds_dsd = pl.DataFrame(cube.rows("SELECT ?ds ?dsd WHERE { ?ds qb:structure ?dsd }", []), schema={"ds": pl.UInt64, "dsd": pl.UInt64}, orient="row")
+    cube.obs_dsd = cube.pred(DATASET).select("s", pl.col("o").alias("ds")).unique().join(ds_dsd, on="ds")
+    obs = pl.DataFrame({"s": obs_ids})
+    found: list[tuple[Check, pl.DataFrame]] = []
     for check in obs_checks:
-        if check.kind == "sparql":
-            fn = KERNELS.get(check.code)
-            if fn is None:
-                raise Unsupported(f"shape {check.shape} ({check.code}) has no columnar form")
-            if check.code in done:
-                raise Unsupported(f"{check.code} has several SPARQL constraints")
-            done.add(check.code)
-            rows = fn(cube, props)
-        else:
-            rows = _core(cube, props, check)
-        violations.extend(_violations(rows, check))
+        rows = KERNELS[check.code](cube) if check.kind == "sparql" else _core(cube, obs, check)
+        if rows.height:
+            found.append((check, rows))
+    wanted = {v for _, rows in found for c in rows.columns if c in ("value", "other") for v in rows[c].to_list()
+              if v not in cube.names}
+    texts = dict(cube.names)
+    if wanted:
+        texts.update(object_texts(srcs, {w for w in wanted if w is not None}))
+    for check, rows in found:
+        violations.extend(_violations(rows, check, names, texts))
     return sorted(set(violations))
 
 
-def _display(value: object) -> str:
-    text = str(value)
+def _display(text: str) -> str:
     if text.startswith('"'):
-        end = text.rfind('"')
-        return text[: end + 1]
+        return text[: text.rfind('"') + 1]
     return text
 
 
-def _violations(rows: pl.DataFrame, check: Check) -> list[Violation]:
-    if rows.height == 0:
-        return []
-    names = [c for c in rows.columns if c != "s"]
-    first = rows.with_columns(pl.all().cast(pl.String)).sort(rows.columns).unique("s", keep="first", maintain_order=True)
+def _violations(rows: pl.DataFrame, check: Check, names: dict[int, str], texts: dict[int, str]) -> list[Violation]:
+    columns = [c for c in rows.columns if c not in ("s", "lit")]
+    first = rows.sort(columns and ["s", *columns] or ["s"]).unique("s", keep="first", maintain_order=True)
     out = []
     for row in first.iter_rows(named=True):
-        focus = row["s"][1:-1] if row["s"].startswith("<") else row["s"]
-        bindings = tuple((n, _display(row[n])) for n in names if row[n] is not None)
-        out.append(Violation(check.code, focus, check.shape, check.severity, check.message, check.path, bindings))
+        bindings = []
+        for name in columns:
+            value = row[name]
+            if value is None:
+                continue
+            text = row["lit"] if name == "value" and row.get("lit") else texts.get(value) or names.get(value)
+            if text is None:
+                continue
+            bindings.append((name, _display(text) if text.startswith('"') else (text if text.startswith("<") else f"<{text}>")))
+        focus = names.get(row["s"], str(row["s"]))
+        out.append(Violation(check.code, focus, check.shape, check.severity, check.message, check.path, tuple(bindings)))
     return out
