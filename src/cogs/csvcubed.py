@@ -622,6 +622,18 @@ def _concepts(items: list[Any], parent: str, rows: list[tuple[str, str, str, str
             _concepts(item["children"], notation, rows, keys + (str(i), "children"), out)
 
 
+def _sorted_concepts(rows: list[tuple[str, str, str, str, str]], sort: Any) -> list[tuple[str, str, str, str, str]]:
+    """A code list's `sort` ({by: label|notation, method: ascending|descending}) as sort priorities,
+    for the concepts without a `sort_order` of their own (they come after those with one)."""
+    if not isinstance(sort, dict):
+        return rows
+    by = 1 if sort.get("by") == "notation" else 0
+    unordered = sorted((r for r in rows if not r[3]), key=lambda r: r[by], reverse=sort.get("method") == "descending")
+    first = max((int(r[3]) for r in rows if r[3]), default=-1) + 1
+    priority = {r[1]: str(first + i) for i, r in enumerate(unordered)}
+    return [r if r[3] else (r[0], r[1], r[2], priority[r[1]], r[4]) for r in rows]
+
+
 def _component(data: dict[str, Any], taken: set[str], title: str, kind: str, column: dict[str, Any]) -> str:
     ident = _id(slug(str(column.get("label") or title)), taken)
     component: dict[str, Any] = {"type": kind, "label": column.get("label") or title}
@@ -703,6 +715,7 @@ def _dimension(title: str, column: dict[str, Any], values: list[str], observatio
             return
         rows: list[tuple[str, str, str, str, str]] = []
         _concepts(source["concepts"], "", rows, keys + ("concepts",), out)
+        rows = _sorted_concepts(rows, source.get("sort"))
         out.codelists[ident] = _codelist_csv(rows)
         data["codelists"][ident] = {"title": str(source.get("title") or column.get("label") or title),
                                     "file": f"codelists/{ident}.csv"}

@@ -165,8 +165,8 @@ def test_single_measure_with_fixed_unit_existing_dimension_and_attribute_values(
                             "unit": {"label": "£ million", "from_existing": "http://qudt.org/vocab/unit/GBP"},
                             "measure": {"label": "Trade value",
                                         "from_existing": "http://purl.org/linked-data/sdmx/2009/measure#obsValue"}}}}
-    flows = {"title": "Flows", "concepts": [{"label": "Exports", "notation": "Exports"},
-                                            {"label": "Imports", "notation": "Imports"}]}
+    flows = {"title": "Flows", "sort": {"by": "label", "method": "descending"},
+             "concepts": [{"label": "Exports", "notation": "Exports"}, {"label": "Imports", "notation": "Imports"}]}
     folder = dataset(family, "trade", config, SINGLE)
     (folder / "flows.json").write_text(json.dumps(flows))
     result = build(family.parent, tmp_path / "out")
@@ -179,7 +179,7 @@ def test_single_measure_with_fixed_unit_existing_dimension_and_attribute_values(
     measure = rdflib.URIRef(BASE + "trade/measure/trade-value/")
     assert graph.value(measure, RDFS.subPropertyOf) == rdflib.URIRef("http://purl.org/linked-data/sdmx/2009/measure#obsValue")
     codes = (tmp_path / "out/inputs/trade/codelist/flow/codelist.csv").read_text()
-    assert "Exports,Exports" in codes
+    assert "Exports,Exports,,1," in codes and "Imports,Imports,,0," in codes  # sorted by label, descending
     status = (tmp_path / "out/inputs/trade/codelist/status/codelist.csv").read_text()
     assert "Provisional,Provisional" in status and "Final,Final" in status
 
