@@ -10,6 +10,6 @@ import pytest
 @pytest.fixture(scope="session")
 def families_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example families (`families/`) built with `cogs.build` into a temporary out/."""
-    from cube_fixture import build_families
+    from cube_fixture import families_once
 
-    return build_families(tmp_path_factory.mktemp("families") / "out")
+    return families_once(tmp_path_factory)

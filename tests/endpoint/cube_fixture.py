@@ -15,6 +15,7 @@ import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from cogs.endpoint import SparqlServer, StoreInfo, make_server
 
@@ -98,6 +99,16 @@ def make_out(out: Path, datasets: dict[str, int], versions: dict[str, int] | Non
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return graphs
+
+
+_FAMILIES_OUT: list[Path] = []
+
+
+def families_once(tmp_path_factory: Any) -> Path:
+    """The example families built once per test process (tests using it share an xdist group)."""
+    if not _FAMILIES_OUT:
+        _FAMILIES_OUT.append(build_families(tmp_path_factory.mktemp("families") / "out"))
+    return _FAMILIES_OUT[0]
 
 
 def build_families(out: Path) -> Path:

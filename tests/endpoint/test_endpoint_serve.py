@@ -51,6 +51,7 @@ def csv_rows(path: Path) -> int:
         return sum(1 for _ in csv.reader(handle)) - 1
 
 
+@pytest.mark.xdist_group("cogs-families")
 def test_observation_counts_equal_csv_rows_for_every_example_dataset(families_out: Path) -> None:
     manifest = json.loads((families_out / "manifest.json").read_text())
     assert manifest["datasets"], "the example families built no datasets"
@@ -64,6 +65,7 @@ def test_observation_counts_equal_csv_rows_for_every_example_dataset(families_ou
     assert all(n > 0 for n in expected.values())
 
 
+@pytest.mark.xdist_group("cogs-families")
 def test_every_example_query_of_every_dataset_runs(families_out: Path) -> None:
     manifest = json.loads((families_out / "manifest.json").read_text())
     with running(families_out) as (server, _):

@@ -36,3 +36,11 @@ def proxy_factory() -> Iterator[Callable[..., FaultProxy]]:
     yield make
     for proxy in made:
         proxy.close()
+
+
+@pytest.fixture(scope="session")
+def families_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example families (`families/`) built with `cogs.build`, shared with the endpoint tests."""
+    from cube_fixture import families_once
+
+    return families_once(tmp_path_factory)

@@ -210,10 +210,9 @@ def test_the_publish_command_reports_what_it_sent(tmp_path: Path, oxigraph: Oxig
     assert "publish.store-unreachable" in unreachable.output
 
 
-def test_the_example_families_published_hold_every_csv_row(tmp_path: Path, oxigraph: OxigraphServer) -> None:
-    from cube_fixture import build_families
-
-    out = build_families(tmp_path / "out")
+@pytest.mark.xdist_group("cogs-families")
+def test_the_example_families_published_hold_every_csv_row(families_out: Path, oxigraph: OxigraphServer) -> None:
+    out = families_out
     manifest = json.loads((out / "manifest.json").read_text())
     report = publish(out, oxigraph.store, FAST)
     assert report.ok and report.count("sent") == len(manifest["graphs"])
