@@ -354,10 +354,12 @@ def linkage_json(linkage: Linkage) -> bytes:
         datasets[key] = {"uri": dataset.uri, "title": dataset.title, "family": dataset.family,
                          "dimensions": [_use_json(u) for u in linkage.uses[key]],
                          "linked_with": sorted(linked.get(key, [])), "joinable_with": sorted(joins.get(key, []))}
-    compact = {"separators": (",", ":"), "ensure_ascii": False}
-    text = "".join(['{"datasets":', json.dumps(datasets, **compact), ',"links":', links_json(linkage),  # type: ignore[arg-type]
-                    ',"codelists":', json.dumps(_codelists_json(linkage), **compact),  # type: ignore[arg-type]
-                    ',"families":', json.dumps(_families_json(linkage), **compact), "}\n"])  # type: ignore[arg-type]
+    def compact(data: object) -> str:
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+    text = "".join(['{"datasets":', compact(datasets), ',"links":', links_json(linkage),
+                    ',"codelists":', compact(_codelists_json(linkage)),
+                    ',"families":', compact(_families_json(linkage)), "}\n"])
     return text.encode("utf-8")
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import polars as pl
 
 from cogs.codelists import load_codelist
-from cogs.config import CodeListConfig, DatasetConfig, Definitions, load_dataset, load_family, load_site, locate_key
+from cogs.config import CodeListConfig, ComponentConfig, DatasetConfig, Definitions, load_dataset, load_family, load_site, locate_key
 from cogs.cube import BUILTIN
 from cogs.problems import CogsError, Location, Problem, Severity
 from cogs.reference import gss_areas
@@ -239,7 +239,7 @@ def reference_for(folder: Path, column: str, against: str | None) -> Reference:
                              hint="pass --against gss, a code list id, or a label,notation CSV")])
 
 
-def _component_config(dataset: DatasetConfig, family: Definitions | None, id: str | None):  # type: ignore[no-untyped-def]
+def _component_config(dataset: DatasetConfig, family: Definitions | None, id: str | None) -> ComponentConfig | None:
     if id is None:
         return None
     for defs in (dataset.definitions, family):
