@@ -94,3 +94,16 @@ def test_missing_file_exits_1(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["csv2rdf", str(tmp_path / "nope.csv")])
     assert result.exit_code == 1
     assert "nope.csv" in result.stderr
+
+
+def test_fatal_metadata_error_points_at_line_and_column(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_text("a\n1\n")
+    (tmp_path / "t.json").write_text('''{
+  "@context": "http://www.w3.org/ns/csvw",
+  "url": "t.csv",
+  "tableSchema": {"columns": [{"name": "a", "datatype": {"base": "string", "minimum": 3}}]}
+}
+''')
+    result = CliRunner().invoke(main, ["csv2rdf", str(tmp_path / "t.json")])
+    assert result.exit_code == 1
+    assert f"{tmp_path / 't.json'}:4:" in result.stderr and "minimum does not apply to string" in result.stderr

@@ -12,9 +12,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
+from urllib.parse import unquote, urlsplit
 
 from cogs.csv2rdf.fetch import Fetcher, Resource, default_fetch, to_url
 from cogs.csv2rdf.process import ConversionError, annotate, load
@@ -56,22 +58,26 @@ class Conversion:
         return str(g.serialize(format={"ttl": "turtle", "jsonld": "json-ld"}.get(fmt, fmt)))
 
 
+_WHERE = re.compile(r"^(?P<url>(?:file|https?):\S+?)(?::(?P<line>\d+)(?::(?P<column>\d+))?)?: (?P<message>.*)$", re.S)
+
+
+def _display(url: str) -> str:
+    if url.startswith("file:"):
+        return unquote(urlsplit(url).path)
+    return url
+
+
 def _problem(message: str, severity: Severity, source: str) -> Problem:
     code = "csvw.warning" if severity is Severity.WARNING else "csvw.invalid"
-    where = message.split(": ", 1)
-    location = Location(source)
-    if len(where) == 2 and where[0].startswith(("file:", "http:", "https:")):
-        parts = where[0].rsplit(":", 2)
-        if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
-            location = Location(parts[0], int(parts[1]), int(parts[2]))
-            message = where[1]
-        elif where[0].count(":") >= 1 and where[0].rsplit(":", 1)[-1].isdigit():
-            base, line = where[0].rsplit(":", 1)
-            location = Location(base, int(line))
-            message = where[1]
+    location = Location(_display(source))
+    match = _WHERE.match(message)
+    if match:
+        line, column = match.group("line"), match.group("column")
+        location = Location(_display(match.group("url")), int(line) if line else None, int(column) if column else None)
+        message = match.group("message")
     hint = None
     if severity is Severity.ERROR:
-        hint = "fix the metadata or CSV so it follows the CSVW recommendation"
+        hint = "fix the metadata or CSV so it follows the CSVW recommendation (docs/csv2rdf.md)"
     return Problem(code, message, location, severity, hint)
 
 

@@ -7,6 +7,7 @@ The vectorised path in `fast` is tested against it.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
@@ -188,9 +189,10 @@ def load(
     group: TableGroup | None = None
     metadata_url: str | None = None
     csv_urls: list[str] = []
+    metadata_doc: Resource | None = None
     try:
         if metadata is not None:
-            res = fetch(metadata)
+            res = metadata_doc = fetch(metadata)
             group = parse_metadata(_json_of(res), res.url, _json_loader(fetch), warnings)
             metadata_url = res.url
             if _is_json(start, source):
@@ -198,12 +200,15 @@ def load(
             else:
                 csv_urls = [start.url]
         elif _is_json(start, source):
+            metadata_doc = start
             group = parse_metadata(_json_of(start), start.url, _json_loader(fetch), warnings)
             metadata_url = start.url
         else:
             csv_urls = [start.url]
             group, metadata_url = locate_metadata(start, fetch, warnings)
-    except (MetadataError, FetchError) as e:
+    except MetadataError as e:
+        raise ConversionError(_located(str(e), metadata_doc)) from e
+    except FetchError as e:
         raise ConversionError(str(e)) from e
     if group is None:
         only = Table(url=start.url)
@@ -230,6 +235,26 @@ def load(
         heads[table.url] = csvparse.parse_csv(text, dialect, head_only=True)
         _reconcile_columns(table, heads[table.url], group, warnings)
     return Loaded(group, heads, contents, warnings, metadata_url, csv_urls or [t.url for t in group.tables])
+
+
+_KEYWORDS = re.compile(r"'([^']+)'|\"([^\"]+)\"|(@\w+)|\b(tables|url|columns|columnReference|reference|foreignKeys|"
+                       r"primaryKey|rowTitles|minLength|maxLength|length|minInclusive|maxInclusive|minExclusive|"
+                       r"maxExclusive|minimum|maximum|datatype|virtual|name)\b")
+
+
+def _located(message: str, doc: Resource | None) -> str:
+    """Prefix a metadata error with url:line:column of the first key or value it names."""
+    if doc is None or re.match(r"^\w+:.*:\d+:\d+: ", message):
+        return message
+    text = doc.content.decode("utf-8-sig", errors="replace")
+    for match in _KEYWORDS.finditer(message):
+        word = next(g for g in match.groups() if g)
+        at = text.find(f'"{word}"')
+        if at >= 0:
+            line = text.count("\n", 0, at) + 1
+            column = at - (text.rfind("\n", 0, at) + 1) + 1
+            return f"{doc.url}:{line}:{column}: {message}"
+    return f"{doc.url}: {message}"
 
 
 def _titles_compatible(a: dict[str, list[str]], b: dict[str, list[str]]) -> bool:
