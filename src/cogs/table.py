@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ import polars as pl
 from cogs import spreadsheet
 from cogs.problems import CogsError, Location, Problem, Severity
 
+NOTE_REFERENCE = re.compile(r"\s*\[note \d+\]", re.IGNORECASE)
 LINE = "__line"  # 1-based source line of each row, kept beside the data
 COLUMN = "__column"  # source column of an unpivoted value, beside LINE (unpivoted tables only)
 
@@ -267,7 +269,16 @@ def unpivot(table: Table, spec: Unpivot, where: Location | None = None) -> Table
     positions = {t: table._column(t) for t in keep}
     positions[spec.into] = positions[spec.value] = numbers[wide[0]]
     frame = frame.select(list(header) + [LINE, COLUMN])
-    return Table(table.path, header, frame, table.problems, table.header_line, positions, (spec.into, spec.value))
+    problems = table.problems
+    noted = [t for t in wide if NOTE_REFERENCE.search(t)]
+    if noted:  # GSS tables put note references in headers: "2021 [note 3]"
+        bare = {t: NOTE_REFERENCE.sub("", t).strip() for t in noted}
+        frame = frame.with_columns(pl.col(spec.into).replace(bare))
+        problems = problems + (Problem("csv.note-reference", f"note references left out of {spec.into!r}: "
+                                       + ", ".join(f"{t!r} -> {b!r}" for t, b in bare.items()),
+                                       Location(str(table.path), table.header_line, numbers[noted[0]]),
+                                       Severity.INFO, hint="the notes stay in the workbook's notes sheet"),)
+    return Table(table.path, header, frame, problems, table.header_line, positions, (spec.into, spec.value))
 
 
 def _recode(table: Table, title: str, mapping: dict[str, str], severity: Severity) -> Table:

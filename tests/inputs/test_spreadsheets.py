@@ -234,6 +234,15 @@ def test_unpivot_works_on_csv_too(tmp_path: Path) -> None:
     assert str(table.cell(3, "Year")) == f"{csv}:1:3"
 
 
+def test_note_references_in_wide_headers_are_left_out_of_the_values(tmp_path: Path) -> None:
+    csv = tmp_path / "wide.csv"
+    csv.write_text("Area,2019,2020 [note 1]\nE12000001,1,2\n")
+    table = read_table(DataPath.of(csv, ReadOptions(unpivot=Unpivot(("2019:2020 [note 1]",), "Year", "Value"))))
+    assert table.frame["Year"].to_list() == ["2019", "2020"]
+    [note] = [p for p in table.problems if p.code == "csv.note-reference"]
+    assert str(note.location) == f"{csv}:1:3" and note.severity is Severity.INFO
+
+
 def test_ranges_and_cell_text() -> None:
     assert parse_range("A3:F200") == (3, 1, 200, 6)
     assert parse_range("$B$3:$AA") == (3, 2, None, 27)
