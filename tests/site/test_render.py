@@ -118,8 +118,11 @@ def test_the_dataset_page_shows_structure_preview_and_downloads(built: Path) -> 
     assert f'href="{entry["ntriples"].rsplit("/", 1)[1]}"' in page and 'href="dataset.ttl"' in page
     assert 'href="data.csv-metadata.json"' in page
     labelled = (built / "labour-market" / "level-3-qualifications" / "data-labelled.csv").read_text("utf-8")
-    header = labelled.splitlines()[0]
-    assert "(label)" in header
+    data = (built / "labour-market" / "level-3-qualifications" / "data.csv").read_text("utf-8")
+    titles = labelled.splitlines()[0].split(",")
+    published = data.splitlines()[0].split(",")
+    assert titles == [t for t in published if t in titles] and "Area" in titles  # helper columns left out
+    assert "E09000033" in data and "E09000033" not in labelled  # codes became labels
     rows = json.loads((built / "manifest.json").read_text("utf-8"))["datasets"]
     expected = next(d["rows"] for d in rows if d["id"] == "labour-market/level-3-qualifications")
     assert len(labelled.splitlines()) == expected + 1

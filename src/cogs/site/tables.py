@@ -206,14 +206,15 @@ def _order(site: Site, values: list[Value]) -> list[Value]:
 
 
 def _labelled(frame: pl.DataFrame, columns: list[ShownColumn], mapped: dict[str, dict[str, Value]]) -> bytes:
-    """The CSV with a label column after each coded column."""
+    """The CSV with each code replaced by its label (the codes are in `data.csv`)."""
     exprs: list[pl.Expr] = []
     for column in columns:
-        exprs.append(pl.col(column.name).alias(column.title))
         if column.name in mapped:
             labels = {k: v.label for k, v in mapped[column.name].items()}
             exprs.append(pl.col(column.name).replace_strict(labels, default=None, return_dtype=pl.String)
-                         .alias(f"{column.title} (label)"))
+                         .alias(column.title))
+        else:
+            exprs.append(pl.col(column.name).alias(column.title))
     if not exprs:
         return b""
     return frame.select(exprs).write_csv(line_terminator="\n").encode("utf-8")
