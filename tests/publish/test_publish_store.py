@@ -223,3 +223,18 @@ def test_the_example_families_published_hold_every_csv_row(families_out: Path, o
             rows = sum(1 for _ in csv.reader(handle)) - 1
         assert oxigraph.count("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?o <http://purl.org/linked-data/cube#dataSet> "
                               f"<{dataset['uri']}> }} }}") == rows
+
+
+def test_without_hashes_in_the_manifest_they_are_computed_and_force_resends(tmp_path: Path,
+                                                                             oxigraph: OxigraphServer) -> None:
+    out, graphs = build(tmp_path, "v1", V1)
+    manifest = json.loads((out / "manifest.json").read_text())
+    for graph in manifest["graphs"]:
+        del graph["sha256"]
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    assert actions(publish(out, oxigraph.store, FAST).outcomes) == {iri: "sent" for iri in graphs}
+    assert actions(publish(out, oxigraph.store, FAST).outcomes) == {iri: "unchanged" for iri in graphs}
+    stored = oxigraph.graphs()
+    assert {iri: lines for iri, lines in stored.items() if iri != STATE} == graphs
+    forced = publish(out, oxigraph.store, Options(force=True, retries=0))
+    assert actions(forced.outcomes) == {iri: "sent" for iri in graphs}
