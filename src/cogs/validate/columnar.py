@@ -197,6 +197,9 @@ class Cube:
     store: ox.Store
     obs_dsd: pl.DataFrame  # s, ds, dsd (hashes)
     names: dict[int, str] = field(default_factory=dict)  # hash -> text of metadata terms
+    count: int = 0  # how many observations
+    _obs: dict[int, pl.DataFrame] = field(default_factory=dict)
+    _multi: dict[int, bool] = field(default_factory=dict)
 
     def pred(self, text: str) -> pl.DataFrame:
         return self.by_p.get(h(text), _EMPTY)
@@ -210,7 +213,23 @@ class Cube:
         return [tuple(ids[t] for t in row) for row in rows]
 
     def obs_of(self, dsd: int) -> pl.DataFrame:
-        return self.obs_dsd.filter(pl.col("dsd") == dsd).select("s", "ds").unique()
+        if dsd not in self._obs:
+            self._obs[dsd] = self.obs_dsd.filter(pl.col("dsd") == dsd).select("s", "ds").unique()
+        return self._obs[dsd]
+
+    def values(self, prop: int, dsd: int) -> pl.DataFrame:
+        """(s, o, lit) of a property on the observations of one structure."""
+        frame = self.by_p.get(prop, _EMPTY)
+        if self.obs_of(dsd).height == self.count and self.obs_dsd.height == self.count:
+            return frame  # every observation has this structure
+        return frame.join(self.obs_of(dsd), on="s", how="semi")
+
+    def multi_valued(self, prop: int) -> bool:
+        """Whether some observation has two rows for the property."""
+        if prop not in self._multi:
+            frame = self.by_p.get(prop, _EMPTY)
+            self._multi[prop] = frame.height != frame["s"].n_unique()
+        return self._multi[prop]
 
     def components(self, props: str, typ: str | None) -> list[tuple[int, int]]:
         typed = f"?prop a {typ} ." if typ else ""
@@ -243,8 +262,8 @@ def kernel(code: str) -> Callable[[Kernel], Kernel]:
 
 def _missing(cube: Cube, pairs: list[tuple[int, int]], name: str) -> pl.DataFrame:
     """Observations of each structure lacking a value for its property: (s, name)."""
-    parts = [cube.obs_of(dsd).join(cube.by_p.get(prop, _EMPTY), on="s", how="anti").select("s", pl.lit(prop, pl.UInt64).alias(name))
-             for dsd, prop in pairs]
+    parts = [cube.obs_of(dsd).filter(~pl.col("s").is_in(cube.by_p.get(prop, _EMPTY)["s"].implode()))
+             .select("s", pl.lit(prop, pl.UInt64).alias(name)) for dsd, prop in pairs]
     return pl.concat(parts) if parts else pl.DataFrame(schema={"s": pl.UInt64, name: pl.UInt64})
 
 
@@ -301,9 +320,9 @@ def _keys(cube: Cube, obs: pl.DataFrame, dims: list[int]) -> pl.DataFrame:
     """obs (s, ...) with one column per dimension: the value's hash, or for several values a
     hash of them all, or null when there is none."""
     for n, dim in enumerate(dims):
-        values = cube.by_p.get(dim, _EMPTY).select("s", "o").unique()
-        if values["s"].is_duplicated().any():
-            values = values.group_by("s").agg(pl.col("o").sort()).with_columns(pl.col("o").hash())
+        values = cube.by_p.get(dim, _EMPTY).select("s", "o")
+        if cube.multi_valued(dim):
+            values = values.unique().group_by("s").agg(pl.col("o").sort()).with_columns(pl.col("o").hash())
         obs = obs.join(values.rename({"o": f"d{n}"}), on="s", how="left")
     return obs
 
@@ -356,7 +375,7 @@ def _codes(cube: Cube, kinds: str, typ: str, member: str, name: str) -> pl.DataF
         members.setdefault(lst, []).append(code)
     parts = []
     for dsd, prop, lst in lists:
-        values = cube.by_p.get(prop, _EMPTY).join(cube.obs_of(dsd), on="s", how="semi")
+        values = cube.values(prop, dsd)
         allowed = pl.Series(members.get(lst, []), dtype=pl.UInt64)
         bad = values.filter(~pl.col("o").is_in(allowed.implode()))
         parts.append(bad.select("s", pl.lit(prop, pl.UInt64).alias(name), pl.lit(lst, pl.UInt64).alias("list"),
@@ -390,10 +409,9 @@ KERNELS["qb-ic-21"] = _ic20
 def _one_value(cube: Cube) -> pl.DataFrame:
     parts = []
     for dsd, prop in cube.components("qb:componentProperty|qb:dimension|qb:measure", None):
-        values = cube.by_p.get(prop, _EMPTY)
-        if not values["s"].is_duplicated().any():
+        if not cube.multi_valued(prop):
             continue
-        many = values.select("s", "o").unique().filter(pl.col("s").is_duplicated())
+        many = cube.by_p[prop].select("s", "o").unique().filter(pl.col("s").is_duplicated())
         parts.append(many.join(cube.obs_of(dsd), on="s", how="semi").select("s", pl.lit(prop, pl.UInt64).alias("component")))
     return pl.concat(parts) if parts else pl.DataFrame(schema={"s": pl.UInt64})
 
@@ -406,7 +424,7 @@ def _measure_datatype(cube: Cube) -> pl.DataFrame:
     for dsd, prop, rng in ranges:
         iri = cube.names[rng][1:-1]
         suffix = f'"^^<{iri}>'
-        values = cube.by_p.get(prop, _EMPTY).join(cube.obs_of(dsd), on="s", how="semi")
+        values = cube.values(prop, dsd)
         text = pl.col("lit")
         ok = text.is_not_null() & text.str.ends_with(suffix)
         if iri in LEXICAL:
@@ -443,15 +461,15 @@ def _validate(files: list[Path], shapes: Shapes) -> list[Violation]:
     is_type = (pl.col("p") == h(RDF_TYPE))
     obs_ids = pl.concat([f.filter(is_type & (pl.col("o") == h(OBSERVATION))).select("s") for f in frames]).unique()["s"]
     store = ox.Store()
-    names: dict[int, str] = {}
+    name_parts: list[pl.DataFrame] = []
     by_p_parts: dict[int, list[pl.DataFrame]] = {}
     for source, frame in zip(srcs, frames, strict=True):
-        mine = pl.col("s").is_in(obs_ids.implode())
-        if frame.filter(~mine).height:
+        mine = frame["s"].is_in(obs_ids.implode())
+        if not mine.all():
             store.load(metadata_lines(source, obs_ids), format=ox.RdfFormat.N_QUADS)
-        obs = frame.filter(mine)
-        named = obs.filter(is_type & pl.col("name").is_not_null()).select("s", "name").unique("s")
-        names.update(zip(named["s"].to_list(), (n[1:-1] if n.startswith("<") else n for n in named["name"].to_list()), strict=True))
+            frame = frame.filter(mine)
+        obs = frame
+        name_parts.append(obs.filter(is_type & pl.col("name").is_not_null()).select("s", "name"))
         for (pred,), part in obs.select("s", "p", "o", "lit").partition_by("p", as_dict=True, include_key=False).items():
             by_p_parts.setdefault(int(pred), []).append(part)  # type: ignore[call-overload]
     del frames
@@ -463,7 +481,7 @@ def _validate(files: list[Path], shapes: Shapes) -> list[Violation]:
     if obs_ids.len() == 0:
         return sorted(set(violations))
     by_p = {p: pl.concat(parts) if len(parts) > 1 else parts[0] for p, parts in by_p_parts.items()}
-    cube = Cube(by_p, store, pl.DataFrame(schema={"s": pl.UInt64, "ds": pl.UInt64, "dsd": pl.UInt64}))
+    cube = Cube(by_p, store, pl.DataFrame(schema={"s": pl.UInt64, "ds": pl.UInt64, "dsd": pl.UInt64}), count=obs_ids.len())
     ds_dsd = pl.DataFrame(cube.rows("SELECT ?ds ?dsd WHERE { ?ds qb:structure ?dsd }", []), schema={"ds": pl.UInt64, "dsd": pl.UInt64}, orient="row")
     cube.obs_dsd = cube.pred(DATASET).select("s", pl.col("o").alias("ds")).unique().join(ds_dsd, on="ds")
     obs = pl.DataFrame({"s": obs_ids})
@@ -477,6 +495,10 @@ def _validate(files: list[Path], shapes: Shapes) -> list[Violation]:
     texts = dict(cube.names)
     if wanted:
         texts.update(object_texts(srcs, {w for w in wanted if w is not None}))
+    if found:
+        focus = pl.concat([rows.select("s") for _, rows in found]).unique()
+        named = pl.concat(name_parts).join(focus, on="s", how="semi").unique("s")
+        names = {s: (n[1:-1] if n.startswith("<") else n) for s, n in named.iter_rows()}
     for check, rows in found:
         violations.extend(_violations(rows, check, names, texts))
     return sorted(set(violations))
