@@ -19,6 +19,7 @@ def _same_graph(a: str, b: str) -> bool:
     return to_isomorphic(ga) == to_isomorphic(gb)
 
 
+@pytest.mark.slow
 def test_engines_agree_on_the_w3c_suite() -> None:
     if not (SUITE / "tests" / "manifest-rdf.jsonld").exists():
         pytest.skip(f"{SUITE} is absent: the W3C CSVW test suite is not beside this checkout")
