@@ -4,6 +4,7 @@
 (function () {
   "use strict";
   var PAGE = 25;
+  var CHART_ROWS = 50000;
   var MAX_SERIES = 6;
   var COLOURS = ["#1d70b8", "#d4351c", "#00703c", "#4c2c92", "#b58840", "#28a197"];
   var DASHES = ["", "8 4", "2 4", "12 4 2 4", "4 4", "1 3"];
@@ -122,10 +123,66 @@
     });
     var run = ++this.run;
     var matches = [];
-    this.status.textContent = "Finding matching observations…";
+    if (!wanted.length) {
+      /* No filter: the page's rows are read from the one or two chunks that hold them. */
+      var pages = Math.max(1, Math.ceil(meta.rows / PAGE));
+      this.page = Math.min(page, pages - 1);
+      var first = this.page * PAGE, last = Math.min(meta.rows, first + PAGE);
+      var parts = [];
+      for (var c = Math.floor(first / meta.chunk_rows); c * meta.chunk_rows < last; c++) parts.push(c);
+      Promise.all(parts.map(function (c) { return self.chunk(c); })).then(function (chunks) {
+        if (run !== self.run) return;
+        var rows = [];
+        chunks.forEach(function (columns, k) {
+          var offset = parts[k] * meta.chunk_rows;
+          var count = columns.length ? columns[0].length : 0;
+          for (var r = Math.max(0, first - offset); r < count && offset + r < last; r++) {
+            rows.push(columns.map(function (col) { return col[r]; }));
+          }
+        });
+        self.render(rows, filters, pages, meta.rows, first);
+        if (meta.rows <= CHART_ROWS) {
+          self.scanAll(run, []).then(function (all) { if (all) self.drawChart(all); });
+        } else {
+          self.chartNote("Choose filters to chart the data: the chart draws at most " +
+            formatNumber(CHART_ROWS) + " observations.");
+        }
+      });
+      return;
+    }
+    this.status.textContent = "Searching the observations…";
+    this.scanAll(run, wanted).then(function (found) {
+      if (found === null) return;
+      var pages = Math.max(1, Math.ceil(found.length / PAGE));
+      self.page = Math.min(page, pages - 1);
+      var start = self.page * PAGE;
+      self.render(found.slice(start, start + PAGE), filters, pages, found.length, start);
+      if (found.length <= CHART_ROWS) {
+        self.drawChart(found);
+      } else {
+        self.chartNote("Narrow the filters to chart the data: the chart draws at most " +
+          formatNumber(CHART_ROWS) + " observations.");
+      }
+    });
+  };
+
+  Explorer.prototype.chartNote = function (text) {
+    if (!this.chart) return;
+    while (this.chart.firstChild) this.chart.removeChild(this.chart.firstChild);
+    this.chart.appendChild(el("p", { "class": "govuk-body" }, text));
+  };
+
+  /* Every row matching `wanted` ([column, value index] pairs), reading the chunks in turn. */
+  Explorer.prototype.scanAll = function (run, wanted) {
+    var self = this;
+    var meta = this.meta;
+    var matches = [];
     var scan = function (n) {
       if (run !== self.run) return Promise.resolve(null);
       if (n >= meta.chunks) return Promise.resolve(matches);
+      if (meta.chunks > 4 && wanted.length) {
+        self.status.textContent = "Searching the observations… (" + Math.round(100 * n / meta.chunks) + "%)";
+      }
       return self.chunk(n).then(function (columns) {
         var rows = columns.length ? columns[0].length : 0;
         for (var r = 0; r < rows; r++) {
@@ -138,13 +195,7 @@
         return scan(n + 1);
       });
     };
-    scan(0).then(function (found) {
-      if (found === null) return;
-      var pages = Math.max(1, Math.ceil(found.length / PAGE));
-      self.page = Math.min(page, pages - 1);
-      self.render(found, filters, pages);
-      self.drawChart(found);
-    });
+    return scan(0);
   };
 
   Explorer.prototype.cell = function (column, value) {
@@ -166,11 +217,9 @@
     return td;
   };
 
-  Explorer.prototype.render = function (found, filters, pages) {
+  Explorer.prototype.render = function (rows, filters, pages, total, start) {
     var self = this;
     var meta = this.meta;
-    var start = this.page * PAGE;
-    var rows = found.slice(start, start + PAGE);
     var body = this.table.querySelector("tbody");
     while (body.firstChild) body.removeChild(body.firstChild);
     rows.forEach(function (row) {
@@ -182,9 +231,9 @@
     var filtered = Object.keys(filters).length > 0;
     caption.textContent = "Observations" + (filtered ? " matching the filters" : "") +
       (pages > 1 ? " (page " + (this.page + 1) + " of " + pages + ")" : "");
-    this.status.textContent = found.length === 0 ? "No observations match these filters." :
+    this.status.textContent = total === 0 ? "No observations match these filters." :
       "Showing " + formatNumber(start + 1) + " to " + formatNumber(start + rows.length) + " of " +
-      formatNumber(found.length) + " observations" + (filtered ? " matching the filters." : ".");
+      formatNumber(total) + " observations" + (filtered ? " matching the filters." : ".");
     this.pages.classList.toggle("cogs-hidden", pages <= 1);
     this.prev.parentNode.classList.toggle("cogs-hidden", this.page === 0);
     this.next.parentNode.classList.toggle("cogs-hidden", this.page >= pages - 1);

@@ -102,7 +102,7 @@ def test_a_facet_narrows_the_results_and_lives_in_the_url(tab: Tab) -> None:
 def test_the_explorer_filters_and_its_url_reproduces_the_view(tab: Tab) -> None:
     page = tab.open(LEVEL3 + "index.html")
     page.select_option("#filter-area", "E09000033")
-    page.wait_for_function("document.querySelector('[data-explorer-status]').textContent.includes('matching')")
+    page.wait_for_function("document.querySelector('[data-explorer-status]').textContent.includes('matching the filters')")
     rows = page.locator("[data-explorer-table] tbody tr")
     assert rows.count() > 0
     areas = rows.evaluate_all("rows => rows.map(r => r.cells[0].textContent)")
@@ -112,7 +112,7 @@ def test_the_explorer_filters_and_its_url_reproduces_the_view(tab: Tab) -> None:
     shown = rows.evaluate_all("rows => rows.map(r => r.textContent)")
     status = page.locator("[data-explorer-status]").inner_text()
     again = tab.open(LEVEL3 + "index.html?" + shared.split("?", 1)[1].split("#", 1)[0])
-    again.wait_for_function("document.querySelector('[data-explorer-status]').textContent.includes('matching')")
+    again.wait_for_function("document.querySelector('[data-explorer-status]').textContent.includes('matching the filters')")
     assert again.locator("#filter-area").input_value() == "E09000033"
     assert again.locator("[data-explorer-table] tbody tr").evaluate_all(
         "rows => rows.map(r => r.textContent)") == shown
