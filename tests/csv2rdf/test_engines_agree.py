@@ -59,7 +59,11 @@ def test_engines_agree_on_csvcubed_output(dataset: str) -> None:
     assert sorted(set(reference.ntriples.splitlines())) == sorted(set(fast.ntriples.splitlines()))
 
 
-def test_engines_agree_in_standard_mode_with_warnings(tmp_path: Path) -> None:
+@pytest.mark.parametrize("batch", [250_000, 2])
+def test_engines_agree_in_standard_mode_with_warnings(tmp_path: Path, batch: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cogs.csv2rdf import fast as fast_engine
+
+    monkeypatch.setattr(fast_engine, "BATCH", batch)  # small batches: keys are still checked across them
     (tmp_path / "t.csv").write_text("id,amount,when,flag\na,1,2020-01-01,true\nb,x,2020-02-30,maybe\na, 3 ,,1\n")
     (tmp_path / "t.csv-metadata.json").write_text("""{
       "@context": ["http://www.w3.org/ns/csvw", {"@language": "en"}],

@@ -332,12 +332,30 @@ class _Out:
             self.parts.append(text)
 
 
+BATCH = 250_000  # rows converted at a time: bounds memory on large tables
+
+
 def _table_lines(frame: pl.DataFrame, index: int, table: Table, table_node: str | None, options: Options,
                  warnings: list[str], out: _Out) -> None:
+    keys: list[dict[str, pl.Series]] = []
+    sources: list[pl.Series] = []
+    for offset in range(0, max(frame.height, 1), BATCH):
+        batch = frame.slice(offset, BATCH)
+        lex, source = _batch_lines(batch, offset, index, table, table_node, options, warnings, out)
+        keys.append({name: lex[name] for name in table.primary_key if name in lex})
+        sources.append(source)
+    if table.primary_key and all(len(k) == len(table.primary_key) for k in keys):
+        key_columns = {name: pl.concat([k[name] for k in keys]) for name in table.primary_key}
+        _primary_key_warnings(table, key_columns, pl.concat(sources), warnings)
+
+
+def _batch_lines(frame: pl.DataFrame, offset: int, index: int, table: Table, table_node: str | None,
+                 options: Options, warnings: list[str], out: _Out) -> tuple[dict[str, pl.Series], pl.Series]:
     n = frame.height
-    rownum = pl.Series("n", range(1, n + 1), dtype=pl.Int64).cast(pl.Utf8)
-    source = pl.Series("src", range(1 + table.dialect.header_row_count, n + 1 + table.dialect.header_row_count),
-                       dtype=pl.Int64).cast(pl.Utf8)
+    first = offset + 1
+    rownum = pl.Series("n", range(first, first + n), dtype=pl.Int64).cast(pl.Utf8)
+    header = table.dialect.header_row_count
+    source = pl.Series("src", range(first + header, first + header + n), dtype=pl.Int64).cast(pl.Utf8)
     lex: dict[str, pl.Series] = {}
     terms: dict[str, pl.Series] = {}
     real = [c for c in table.columns if not c.virtual]
@@ -352,7 +370,6 @@ def _table_lines(frame: pl.DataFrame, index: int, table: Table, table_node: str 
         if bad.any():
             for src, message in zip(source.filter(bad).to_list(), err.filter(bad).to_list()):
                 warnings.append(f"{table.url}:{src}:{column.number}: {message}")
-    _primary_key_warnings(table, lex, source, warnings)
     env_base: dict[str, pl.Series | str | None] = dict(lex)
     env_base["_row"] = rownum
     env_base["_sourceRow"] = source
@@ -415,6 +432,7 @@ def _table_lines(frame: pl.DataFrame, index: int, table: Table, table_node: str 
             out.append(_lines(row, iri(CSVW + "title"), title, title_value.is_not_null(), n))
         for subject, emit in described.values():
             out.append(_lines(row, iri(CSVW + "describes"), subject, emit, n))
+    return lex, source
 
 
 def _lines(s: pl.Series | str, p: pl.Series | str, o: pl.Series | str, mask: pl.Series | None, n: int) -> pl.Series:
