@@ -189,7 +189,8 @@ def _read_csv(path: Path, encoding: str | None) -> Table:
         frame.columns = list(header)
     header = tuple(frame.columns)
     frame = frame.with_columns(_line_numbers(frame, raw).alias(LINE))
-    return Table(path, header, _without_blank_rows(frame, header), tuple(problems))
+    frame, blank = _without_blank_rows(frame, header, str(path))
+    return Table(path, header, frame, tuple(problems) + blank)
 
 
 def _check_titles(header: tuple[str, ...], where: Location, positions: dict[str, int]) -> None:
@@ -200,10 +201,17 @@ def _check_titles(header: tuple[str, ...], where: Location, positions: dict[str,
                                  hint="give each column a unique title") for title in duplicates])
 
 
-def _without_blank_rows(frame: pl.DataFrame, header: tuple[str, ...]) -> pl.DataFrame:
-    """Blank rows (every cell empty), such as the trailing rows spreadsheets export, are dropped."""
+def _without_blank_rows(frame: pl.DataFrame, header: tuple[str, ...],
+                        where: str) -> tuple[pl.DataFrame, tuple[Problem, ...]]:
+    """Blank rows (every cell empty), such as the trailing rows spreadsheets export, are dropped, with a note."""
     blank = frame.select(pl.all_horizontal([pl.col(c).is_null() for c in header]).alias("b"))["b"]
-    return frame.filter(~blank) if blank.any() else frame
+    if not blank.any():
+        return frame, ()
+    lines = frame[LINE].filter(blank)
+    note = Problem("csv.blank-rows", f"{len(lines)} blank row(s) left out (line {lines[0]}"
+                   + (f" to {lines[-1]})" if len(lines) > 1 else ")"), Location(where, int(lines[0]), 1),
+                   Severity.INFO, hint="delete the empty rows from the source")
+    return frame.filter(~blank), (note,)
 
 
 def _read_sheet(path: Path, options: ReadOptions) -> Table:
@@ -224,7 +232,8 @@ def _read_sheet(path: Path, options: ReadOptions) -> Table:
                          schema={t: pl.String for t in header})
     frame = frame.with_columns(pl.int_range(region.first_row + 1, region.first_row + 1 + frame.height,
                                             dtype=pl.Int64).alias(LINE))
-    return Table(label, header, _without_blank_rows(frame, header), region.notes, region.first_row, positions)
+    frame, blank = _without_blank_rows(frame, header, str(label))
+    return Table(label, header, frame, region.notes + blank, region.first_row, positions)
 
 
 def wide_columns(header: tuple[str, ...], columns: tuple[str, ...]) -> list[str] | str:

@@ -70,3 +70,13 @@ def test_cleaned_values_are_published_as_numbers(tmp_path: Path) -> None:
     assert rows[0].startswith("Area,Period,Sector,Value")
     assert rows[1].startswith('E92000001,2019,"Farming, forestry",1234,p')
     assert result.observations == 3
+
+
+def test_blank_rows_are_left_out_with_a_note(tmp_path: Path) -> None:
+    family = make_project(tmp_path / "project")
+    folder = copy_case(MESSY / "blank-trailing-rows", family, "blank")
+    result = build(tmp_path / "project", tmp_path / "out")
+    [note] = [p for p in result.problems if p.code == "csv.blank-rows"]
+    assert note.severity is Severity.INFO and str(note.location) == f"{folder}/data.csv:5:1"
+    assert note.message == "3 blank row(s) left out (line 5 to 7)"
+    assert result.observations == 3
