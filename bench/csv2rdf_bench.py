@@ -157,9 +157,10 @@ def measure(tool: str, rows: int, command: list[str], out: Path, timeout: float)
         note = f"not finished in {timeout:.0f} s" if killed else (err.strip().splitlines() or ["failed"])[-1][:120]
         return Run(tool, rows, seconds, cpu, peak, 0, False, note)
     triples = 0
-    with out.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 24), b""):
-            triples += chunk.count(b" .\n")
+    with out.open("rb", buffering=1 << 24) as f:
+        for line in f:
+            if line.strip():
+                triples += 1
     return Run(tool, rows, seconds, cpu, peak, triples, True)
 
 
