@@ -111,3 +111,16 @@ def test_new_from_a_gss_workbook_sheet(tmp_path: Path) -> None:
     assert config["columns"]["Status"] == {"role": "marker"}
     assert config["columns"]["Employment"]["role"] == "observations"
     assert build(tmp_path / "project", tmp_path / "out").observations == 4
+
+
+MESSY = Path(__file__).resolve().parent / "messy"
+READABLE = sorted(p.name for p in MESSY.iterdir()
+                  if p.is_dir() and "error" not in (p / "expected.txt").read_text())
+
+
+@pytest.mark.parametrize("case", READABLE)
+def test_new_from_each_readable_messy_csv_builds_as_written(case: str, tmp_path: Path) -> None:
+    family = make_project(tmp_path / "project")
+    result = CliRunner().invoke(main, ["new", str(family / "ds"), "--from", str(MESSY / case / "data.csv")])
+    assert result.exit_code == 0, result.output
+    assert build(tmp_path / "project", tmp_path / "out").observations == 3
