@@ -18,17 +18,19 @@ escapes in two files counts as two terms.
 
 from __future__ import annotations
 
+import gzip
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import IO
 
 import polars as pl
 import pyoxigraph as ox
 
 from cogs.problems import CogsError, Problem
-from cogs.validate.load import is_line_based, load_into, read_bytes, rdf_format
+from cogs.validate.load import is_line_based, load_into, rdf_format
 from cogs.validate.shapes import Check, Shapes
 from cogs.validate.sparql import Violation, run_checks
 
@@ -90,10 +92,40 @@ class Source:
     data: bytes | None = None
     quads: bool = False
 
-    def lines(self) -> pl.LazyFrame:
-        if self.path is not None:
-            return pl.scan_csv(self.path, **_LINES)
-        return pl.read_csv(io.BytesIO(self.data or b""), **_LINES).lazy()
+    def blocks(self) -> Iterator[pl.LazyFrame]:
+        """The lines in blocks of about BLOCK bytes, so memory stays flat whatever the file's size."""
+        if self.data is not None:
+            yield pl.read_csv(io.BytesIO(self.data), **_LINES).lazy()
+            return
+        assert self.path is not None
+        opener = _gzip_open if self.path.suffix == ".gz" else open
+        with opener(self.path, "rb") as stream:
+            rest = b""
+            while True:
+                chunk = stream.read(BLOCK)
+                if not chunk:
+                    break
+                chunk = rest + chunk
+                cut = chunk.rfind(b"\n") + 1
+                if cut == 0:
+                    rest = chunk
+                    continue
+                rest = chunk[cut:]
+                yield pl.read_csv(io.BytesIO(chunk[:cut]), **_LINES).lazy()
+            if rest.strip():
+                yield pl.read_csv(io.BytesIO(rest), **_LINES).lazy()
+
+
+BLOCK = 64 * 1024 * 1024
+
+
+def _gzip_open(path: Path, mode: str) -> IO[bytes]:
+    try:
+        from isal import igzip
+
+        return igzip.open(path, mode)  # type: ignore[no-any-return]
+    except ImportError:  # pragma: no cover - isal is a dependency
+        return gzip.open(path, mode)  # type: ignore[return-value]
 
 
 def sources(files: list[Path]) -> list[Source]:
@@ -102,10 +134,7 @@ def sources(files: list[Path]) -> list[Source]:
         fmt = rdf_format(path)
         if is_line_based(path):
             quads = fmt == ox.RdfFormat.N_QUADS
-            if path.suffix == ".gz":
-                out.append(Source(str(path), data=read_bytes(path), quads=quads))
-            else:
-                out.append(Source(str(path), path=path, quads=quads))
+            out.append(Source(str(path), path=path, quads=quads))
         else:
             out.append(Source(str(path), data=_canonical_nquads(path), quads=True))
     return out
@@ -117,11 +146,11 @@ def _canonical_nquads(path: Path) -> bytes:
     return store.dump(format=ox.RdfFormat.N_QUADS) or b""
 
 
-def _terms(source: Source) -> pl.LazyFrame:
+def _terms(source: Source, lines: pl.LazyFrame) -> pl.LazyFrame:
     """s, p, o, rest: the subject and predicate text, and the rest of the line (object, graph)."""
     line = pl.col("line")
     parts = line.str.splitn(" ", 3).struct.rename_fields(["s", "p", "rest"])
-    frame = source.lines().filter(line.is_not_null()).select(parts.alias("t")).unnest("t")
+    frame = lines.filter(line.is_not_null()).select(parts.alias("t")).unnest("t")
     rest = pl.col("rest")
     obj = rest.str.head(-2)  # canonical lines end " ."
     if source.quads:
@@ -135,26 +164,29 @@ def _check_layout(source: Source, frame: pl.DataFrame) -> None:
         raise Unsupported(f"{source.name} is not in canonical one-space N-Triples layout")
 
 
-def read_hashed(source: Source) -> pl.DataFrame:
-    """s, p, o as hashes; lit: the object's text when it is a literal; name: the subject's text
-    on its rdf:type lines (to name observations in reports)."""
+def read_hashed(source: Source) -> Iterator[pl.DataFrame]:
+    """Blocks of s, p, o as hashes; lit: the object's text when it is a literal; name: the
+    subject's text on its rdf:type lines (to name observations in reports)."""
     obj = pl.col("o")
-    frame = _terms(source).select(
-        pl.col("s").hash().alias("s"), pl.col("p").hash().alias("p"), obj.hash().alias("o"),
-        pl.when(obj.str.starts_with('"')).then(obj).alias("lit"),
-        pl.when(pl.col("p") == RDF_TYPE).then(pl.col("s")).alias("name"),
-        pl.col("canonical"),
-    ).collect(engine="streaming")
-    _check_layout(source, frame)
-    return frame.drop("canonical")
+    for lines in source.blocks():
+        frame = _terms(source, lines).select(
+            pl.col("s").hash().alias("s"), pl.col("p").hash().alias("p"), obj.hash().alias("o"),
+            pl.when(obj.str.starts_with('"')).then(obj).alias("lit"),
+            pl.when(pl.col("p") == RDF_TYPE).then(pl.col("s")).alias("name"),
+            pl.col("canonical"),
+        ).collect()
+        _check_layout(source, frame)
+        yield frame.drop("canonical")
 
 
 def metadata_lines(source: Source, observations: pl.Series) -> bytes:
     """The lines of a source whose subject is not an observation, as N-Quads."""
-    frame = (_terms(source).filter(~pl.col("s").hash().is_in(observations.implode()))
-             .select(pl.concat_str([pl.col("s"), pl.col("p"), pl.col("rest")], separator=" "))
-             .collect(engine="streaming"))
-    return ("\n".join(frame.to_series().to_list()) + "\n").encode()
+    out: list[str] = []
+    for lines in source.blocks():
+        frame = (_terms(source, lines).filter(~pl.col("s").hash().is_in(observations.implode()))
+                 .select(pl.concat_str([pl.col("s"), pl.col("p"), pl.col("rest")], separator=" ")).collect())
+        out.extend(frame.to_series().to_list())
+    return ("\n".join(out) + "\n").encode()
 
 
 def object_texts(srcs: list[Source], wanted: set[int]) -> dict[int, str]:
@@ -162,9 +194,10 @@ def object_texts(srcs: list[Source], wanted: set[int]) -> dict[int, str]:
     found: dict[int, str] = {}
     keys = pl.Series(sorted(wanted), dtype=pl.UInt64)
     for source in srcs:
-        frame = (_terms(source).select(pl.col("o"), pl.col("o").hash().alias("h"))
-                 .filter(pl.col("h").is_in(keys.implode())).unique("h").collect(engine="streaming"))
-        found.update(zip(frame["h"].to_list(), frame["o"].to_list(), strict=True))
+        for lines in source.blocks():
+            frame = (_terms(source, lines).select(pl.col("o"), pl.col("o").hash().alias("h"))
+                     .filter(pl.col("h").is_in(keys.implode())).unique("h").collect())
+            found.update(zip(frame["h"].to_list(), frame["o"].to_list(), strict=True))
     return found
 
 
@@ -457,22 +490,33 @@ def _validate(files: list[Path], shapes: Shapes) -> list[Violation]:
     if missing:
         raise Unsupported(f"shapes without a columnar form: {', '.join(missing)}")
     srcs = sources(files)
-    frames = [read_hashed(s) for s in srcs]
-    is_type = (pl.col("p") == h(RDF_TYPE))
-    obs_ids = pl.concat([f.filter(is_type & (pl.col("o") == h(OBSERVATION))).select("s") for f in frames]).unique()["s"]
-    store = ox.Store()
-    name_parts: list[pl.DataFrame] = []
-    by_p_parts: dict[int, list[pl.DataFrame]] = {}
-    for source, frame in zip(srcs, frames, strict=True):
+    type_p = h(RDF_TYPE)
+    parts: dict[int, list[pl.DataFrame]] = {}
+    for n, source in enumerate(srcs):
+        for block in read_hashed(source):
+            block = block.with_columns(pl.lit(n, pl.UInt16).alias("src"))
+            for (pred,), part in block.partition_by("p", as_dict=True, include_key=False).items():
+                if pred != type_p:
+                    part = part.drop("name")
+                if part["lit"].null_count() == part.height:
+                    part = part.drop("lit")
+                parts.setdefault(int(pred), []).append(part)  # type: ignore[call-overload]
+    by_p = {p: pl.concat(ps, how="diagonal") for p, ps in parts.items()}
+    del parts
+    types = by_p.get(type_p, pl.DataFrame(schema={"s": pl.UInt64, "o": pl.UInt64, "name": pl.String}))
+    obs_ids = types.filter(pl.col("o") == h(OBSERVATION))["s"].unique()
+    meta_sources: set[int] = set()
+    for pred, frame in list(by_p.items()):
         mine = frame["s"].is_in(obs_ids.implode())
         if not mine.all():
-            store.load(metadata_lines(source, obs_ids), format=ox.RdfFormat.N_QUADS)
+            meta_sources.update(frame.filter(~mine)["src"].unique().to_list())
             frame = frame.filter(mine)
-        obs = frame
-        name_parts.append(obs.filter(is_type & pl.col("name").is_not_null()).select("s", "name"))
-        for (pred,), part in obs.select("s", "p", "o", "lit").partition_by("p", as_dict=True, include_key=False).items():
-            by_p_parts.setdefault(int(pred), []).append(part)  # type: ignore[call-overload]
-    del frames
+        by_p[pred] = frame.drop("src").with_columns(
+            *([] if "lit" in frame.columns else [pl.lit(None, pl.String).alias("lit")]))
+    store = ox.Store()
+    for n in sorted(meta_sources):
+        store.load(metadata_lines(srcs[n], obs_ids), format=ox.RdfFormat.N_QUADS)
+    name_parts = [by_p.get(type_p, types.clear()).select("s", "name")]
     if _rows(store, "SELECT ?c WHERE { ?c rdfs:subClassOf+ qb:Observation } LIMIT 1"):
         raise Unsupported("the data has subclasses of qb:Observation")
     if _rows(store, "SELECT ?s WHERE { ?ds qb:slice ?s . ?s qb:observation ?o } LIMIT 1"):
@@ -480,7 +524,6 @@ def _validate(files: list[Path], shapes: Shapes) -> list[Violation]:
     violations = run_checks(store, shapes, other)
     if obs_ids.len() == 0:
         return sorted(set(violations))
-    by_p = {p: pl.concat(parts) if len(parts) > 1 else parts[0] for p, parts in by_p_parts.items()}
     cube = Cube(by_p, store, pl.DataFrame(schema={"s": pl.UInt64, "ds": pl.UInt64, "dsd": pl.UInt64}), count=obs_ids.len())
     ds_dsd = pl.DataFrame(cube.rows("SELECT ?ds ?dsd WHERE { ?ds qb:structure ?dsd }", []), schema={"ds": pl.UInt64, "dsd": pl.UInt64}, orient="row")
     cube.obs_dsd = cube.pred(DATASET).select("s", pl.col("o").alias("ds")).unique().join(ds_dsd, on="ds")
