@@ -203,3 +203,48 @@ def test_markup_in_metadata_is_shown_as_text_and_never_runs(browser: Any, hostil
     assert page.locator("main a[href^='javascript']").count() == 0
     context.close()
     assert tab.errors == []  # no alert dialog opened, no script error
+
+
+@pytest.fixture
+def large_site(fixture_out: Path) -> Iterator[tuple[str, list[list[str]]]]:
+    """The hand-written build with a 12,000-row dataset (three explorer chunks), rendered and served."""
+    import functools
+    import json
+    import socketserver
+    import threading
+
+    from cogs.site import render_site
+    from tests.site.conftest import _Quiet
+
+    folder = fixture_out / "trade" / "regional-trade"
+    rows = [[str(year), f"E090000{area:02d}", flow, f"{year * 10 + area}.5", ""]
+            for year in range(1900, 2100) for area in range(1, 31) for flow in ("EX", "IM")]
+    (folder / "data.csv").write_text("Period,Area,Flow,Value,Marker\n" + "".join(",".join(r) + "\n" for r in rows))
+    manifest = json.loads((fixture_out / "manifest.json").read_text("utf-8"))
+    manifest["datasets"][0]["rows"] = len(rows)
+    (fixture_out / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    render_site(fixture_out)
+    httpd = socketserver.ThreadingTCPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(fixture_out)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/", rows
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_a_large_dataset_is_paged_across_chunks_and_filtered(browser: Any,
+                                                            large_site: tuple[str, list[list[str]]]) -> None:
+    base, rows = large_site
+    context = browser.new_context()
+    tab = Tab(context.new_page(), base)
+    page = tab.open("trade/regional-trade/index.html?page=201")  # rows 5,001 to 5,025: the second chunk
+    page.wait_for_function("document.querySelector('[data-explorer-status]').textContent.startsWith('Showing 5,001')")
+    assert page.locator("[data-explorer-status]").inner_text() == "Showing 5,001 to 5,025 of 12,000 observations."
+    cells = page.locator("[data-explorer-table] tbody tr").first.locator("td").all_inner_texts()
+    assert cells[0] == rows[5000][0] and rows[5000][1] in cells[1]
+    page.select_option("#filter-area", "E09000007")
+    page.wait_for_function("document.querySelector('[data-explorer-status]').textContent.includes('matching the filters')")
+    assert page.locator("[data-explorer-status]").inner_text() == \
+        "Showing 1 to 25 of 400 observations matching the filters."
+    assert page.locator("[data-explorer-chart] svg path").count() == 2  # exports and imports over 200 years
+    context.close()
+    assert tab.errors == []
