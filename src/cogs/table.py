@@ -26,6 +26,7 @@ from cogs import spreadsheet
 from cogs.problems import CogsError, Location, Problem, Severity
 
 NOTE_REFERENCE = re.compile(r"\s*\[note \d+\]", re.IGNORECASE)
+UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 LINE = "__line"  # 1-based source line of each row, kept beside the data
 COLUMN = "__column"  # source column of an unpivoted value, beside LINE (unpivoted tables only)
 
@@ -147,7 +148,10 @@ def _read_csv(path: Path, encoding: str | None) -> Table:
             line = raw.count(b"\n", 0, exc.start) + 1
             column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
             where = Location(str(path), line, column)
-            if encoding is None:
+            # Well-formed UTF-8 before the bad byte means a file of mixed encodings: reading it all as
+            # Windows-1252 would garble that text, so it is an error, not a guess.
+            mixed = UTF8_MULTIBYTE.search(raw, 0, exc.start) is not None
+            if encoding is None and not mixed:
                 try:
                     text = raw.decode("cp1252")
                 except UnicodeDecodeError:
@@ -161,7 +165,8 @@ def _read_csv(path: Path, encoding: str | None) -> Table:
                              "config"))
                     raw = text.encode("utf-8")
             if not problems:
-                raise CogsError([Problem("csv.not-utf8", f"byte {raw[exc.start]:#04x} is not UTF-8", where,
+                also = " (earlier text is UTF-8: the file mixes encodings)" if mixed else ""
+                raise CogsError([Problem("csv.not-utf8", f"byte {raw[exc.start]:#04x} is not UTF-8{also}", where,
                                          hint="save the file as UTF-8, or declare `encoding = \"windows-1252\"` "
                                               "in the dataset config")]) from None
     else:
