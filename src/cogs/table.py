@@ -223,11 +223,12 @@ def _read_sheet(path: Path, options: ReadOptions) -> Table:
     region = spreadsheet.read_region(Path(path), options.sheet, options.range, options.location)
     titles = region.rows[0]
     label = Path(region.label)
-    blank = [i for i, t in enumerate(titles) if t is None]
-    if blank:
-        raise CogsError([Problem("sheet.blank-title", f"header cell {spreadsheet.cell_name(region.first_row, region.first_column + i)}"
-                                 " is empty", Location(str(label), region.first_row, region.first_column + i),
-                                 hint="give every column of the table a title, or narrow `range`") for i in blank])
+    untitled = [i for i, t in enumerate(titles) if t is None]
+    if untitled:
+        raise CogsError([Problem("sheet.blank-title", f"header cell "
+                                 f"{spreadsheet.cell_name(region.first_row, region.first_column + i)} is empty",
+                                 Location(str(label), region.first_row, region.first_column + i),
+                                 hint="give every column of the table a title, or narrow `range`") for i in untitled])
     header = tuple(str(t).strip() for t in titles)
     positions = {t: region.first_column + i for i, t in enumerate(header)}
     _check_titles(header, Location(str(label), region.first_row, region.first_column), positions)
