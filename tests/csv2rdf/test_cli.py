@@ -107,3 +107,20 @@ def test_fatal_metadata_error_points_at_line_and_column(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["csv2rdf", str(tmp_path / "t.json")])
     assert result.exit_code == 1
     assert f"{tmp_path / 't.json'}:4:" in result.stderr and "minimum does not apply to string" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["nt", "ttl", "jsonld"])
+def test_output_is_deterministic(table: Path, fmt: str) -> None:
+    """Byte-identical output from two processes with different string hashing."""
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=seed, SOURCE_DATE_EPOCH="0")
+        done = subprocess.run([sys.executable, "-c", "from cogs.cli import main; main()", "csv2rdf",
+                               str(table / "people.csv"), "--format", fmt],
+                              capture_output=True, env=env, check=True)
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1] and outputs[0]

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,8 +44,10 @@ class Conversion:
     def graph(self) -> rdflib.Graph:
         import rdflib
 
+        # keep the converter's blank node labels, so serialisations are deterministic
+        labels = {label: rdflib.BNode(label) for label in set(re.findall(r"_:([A-Za-z0-9]+)", self.ntriples))}
         g = rdflib.Graph()
-        g.parse(data=self.ntriples, format="nt")
+        g.parse(data=self.ntriples, format="nt", bnode_context=labels)
         return g
 
     def serialize(self, fmt: str = "nt") -> str:
@@ -55,7 +58,19 @@ class Conversion:
                            ("prov", "http://www.w3.org/ns/prov#"), ("qb", "http://purl.org/linked-data/cube#"),
                            ("skos", "http://www.w3.org/2004/02/skos/core#"), ("dcterms", "http://purl.org/dc/terms/")):
             g.bind(prefix, ns)
-        return str(g.serialize(format={"ttl": "turtle", "jsonld": "json-ld"}.get(fmt, fmt)))
+        text = str(g.serialize(format={"ttl": "turtle", "jsonld": "json-ld"}.get(fmt, fmt)))
+        if fmt == "jsonld":  # the serialiser's order follows hashing: sort for deterministic output
+            text = json.dumps(_sorted_jsonld(json.loads(text)), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        return text
+
+
+def _sorted_jsonld(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: (v if k == "@list" else _sorted_jsonld(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [_sorted_jsonld(v) for v in value]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+    return value
 
 
 _WHERE = re.compile(r"^(?P<url>(?:file|https?):\S+?)(?::(?P<line>\d+)(?::(?P<column>\d+))?)?: (?P<message>.*)$", re.S)
