@@ -11,16 +11,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markdown_it import MarkdownIt
 from markupsafe import Markup
-from rdflib import Literal, URIRef
+from rdflib import URIRef
 
 from cogs.problems import Location, Problem, Severity
 from cogs.site import assets
-from cogs.site.load import Site, read_site, sort_codes
+from cogs.site.load import Site, label, read_site, sort_codes
 from cogs.site.rdf import Index, dumps, schema_catalog, schema_dataset
 from cogs.site.search import build_index, plain
 from cogs.site.tables import Observations, observations
@@ -303,7 +303,7 @@ class Renderer:
                                                  Severity.WARNING, focus=uri))
                 continue
             owner = URIRef(site.base + path)
-            title = _label_of(site, str(owner))
+            title = label(site.graph, str(owner))
             statements = []
             for s, p, o in self.index.describe(str(owner)):
                 target = None
@@ -312,15 +312,9 @@ class Renderer:
                     target = Linker(path).file(target_path) if target_path and not target_path.endswith("/") else (
                         Linker(path).page(target_path) if target_path is not None else (str(o) if is_web(str(o))
                                                                                          else None))
-                shown = str(o) if not isinstance(o, Literal) else str(o)
-                statements.append((str(s), self.index.compact(str(p)), shown, target))
+                statements.append((str(s), self.index.compact(str(p)), str(o), target))
             self.page(path, "resource.html", [str(owner)], title=title, kind="Resource", statements=statements,
                       breadcrumbs=self.crumbs(Linker(path)))
-
-
-def _label_of(site: Site, uri: str) -> str:
-    from cogs.site.load import label
-    return label(site.graph, uri)
 
 
 def _example_queries() -> Any:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 import polars as pl
 from rdflib import Literal, URIRef
@@ -16,7 +17,7 @@ from rdflib.namespace import RDF, SKOS
 
 from cogs.reference import gss_areas, period_label, period_paths
 from cogs.site.load import (Code, CodeList, Column, Dataset, Site, expand_template, label, ref_code_path,
-                            sort_codes, template_variables)
+                            template_variables)
 from cogs.uris import GSS_GEOGRAPHY, REF_TIME
 
 PREVIEW_ROWS = 10
@@ -55,10 +56,7 @@ class Observations:
 
 
 def read_frame(site: Site, dataset: Dataset) -> pl.DataFrame:
-    source = site.out / dataset.key / "data.csv"
-    if dataset.csv:
-        from urllib.parse import unquote
-        source = site.out / unquote(dataset.csv)
+    source = site.out / (unquote(dataset.csv) if dataset.csv else f"{dataset.key}/data.csv")
     if not source.is_file():
         return pl.DataFrame()
     frame = pl.read_csv(source, infer_schema=False)
