@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -31,6 +33,8 @@ def check_links(out: Path) -> list[Problem]:
     """Problems for internal links (href, src, form action) that point at no file of `out`."""
     problems: list[Problem] = []
     out = out.resolve()
+    is_file = functools.cache(Path.is_file)
+    is_dir = functools.cache(Path.is_dir)
     pages = sorted(out.rglob("*.html"))
     ids: dict[Path, set[str]] = {}
     found: list[tuple[Path, str, int, int]] = []
@@ -48,10 +52,10 @@ def check_links(out: Path) -> list[Problem]:
             problems.append(Problem("site.absolute-link", f"link {link!r} is not relative", where,
                                     hint="links must be relative so the site works under any base path"))
             continue
-        target = page if not parts.path else (page.parent / unquote(parts.path)).resolve()
-        if target.is_dir():
+        target = page if not parts.path else Path(os.path.normpath(page.parent / unquote(parts.path)))
+        if parts.path.endswith("/") or is_dir(target):
             target = target / "index.html"
-        if not target.is_file() or not str(target).startswith(str(out)):
+        if not str(target).startswith(str(out)) or not is_file(target):
             problems.append(Problem("site.broken-link", f"link {link!r} points at no file", where,
                                     hint="re-render the site; a theme's template may name a missing page"))
             continue
