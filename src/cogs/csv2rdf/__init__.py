@@ -58,6 +58,11 @@ class Conversion:
                            ("prov", "http://www.w3.org/ns/prov#"), ("qb", "http://purl.org/linked-data/cube#"),
                            ("skos", "http://www.w3.org/2004/02/skos/core#"), ("dcterms", "http://purl.org/dc/terms/")):
             g.bind(prefix, ns)
+        # bind the remaining namespaces in sorted order, so generated prefixes do not follow hashing
+        known = {str(ns) for _, ns in g.namespaces()}
+        spaces = sorted({m.group(1) for p in g.predicates() for m in [re.match(r"^(.*[#/])[^#/]*$", str(p))] if m})
+        for number, space in enumerate((s for s in spaces if s not in known), start=1):
+            g.bind(f"ns{number}", space)
         text = str(g.serialize(format={"ttl": "turtle", "jsonld": "json-ld"}.get(fmt, fmt)))
         if fmt == "jsonld":  # the serialiser's order follows hashing: sort for deterministic output
             text = json.dumps(_sorted_jsonld(json.loads(text)), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
