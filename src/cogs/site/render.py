@@ -32,6 +32,12 @@ LICENCES = {
     "http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/": "Open Government Licence v3.0",
     "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/": "Open Government Licence v3.0",
 }
+# The standard properties a build reuses say nothing of their code lists: these are the site's.
+REFERENCE_CODELISTS = {
+    "http://purl.org/linked-data/sdmx/2009/dimension#refPeriod": "ref/codelist/period/",
+    "http://purl.org/linked-data/sdmx/2009/dimension#refArea": "ref/codelist/gss-geography/",
+    "http://purl.org/linked-data/sdmx/2009/attribute#obsStatus": "ref/codelist/obs-status/",
+}
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
 
@@ -124,6 +130,11 @@ class Renderer:
             self.observations[uri] = observations(site, site.datasets[uri])
         for codelist in site.codelists.values():
             sort_codes(codelist)
+        for component in site.components.values():
+            reference = REFERENCE_CODELISTS.get(component.uri)
+            if component.codelist is None and reference and f"{site.base}{reference}" in site.codelists:
+                component.codelist = f"{site.base}{reference}"
+                site.codelists[component.codelist].components.add(component.uri)
         self.index = Index(site.graph)
         self.sparql_page()
         for uri in sorted(site.datasets):
