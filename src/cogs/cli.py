@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -95,22 +96,33 @@ def csv2rdf_command(source: str, metadata: str | None, mode: str, no_prov: bool,
     """Convert CSVW (a CSV file or a metadata file, path or http(s) URL) to RDF or JSON."""
     from cogs.csv2rdf import csv2json, csv2rdf
 
+    text: str | None = None
+    partial = output.with_name(output.name + ".partial") if output is not None else None
     try:
         if fmt == "json":
             result = csv2json(source, metadata=metadata, mode=mode)  # type: ignore[arg-type]
             text = json.dumps(result.json, indent=2, ensure_ascii=False) + "\n"
+        elif fmt == "nt":  # streamed: large tables never sit in memory as one string
+            with (partial.open("wb") if partial is not None else contextlib.nullcontext(sys.stdout.buffer)) as sink:
+                result = csv2rdf(source, metadata=metadata, mode=mode, prov=not no_prov,  # type: ignore[arg-type]
+                                 engine=engine, output=sink)  # type: ignore[arg-type]
         else:
             result = csv2rdf(source, metadata=metadata, mode=mode, prov=not no_prov,  # type: ignore[arg-type]
                              engine=engine)  # type: ignore[arg-type]
             text = result.serialize(fmt)
     except CogsError as exc:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
         _report(exc.problems, False)
         sys.exit(1)
     _report(result.problems, False)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
+    if text is not None:
+        if partial is None:
+            click.echo(text, nl=False)
+        else:
+            partial.write_text(text, encoding="utf-8")
+    if partial is not None and output is not None:
+        partial.replace(output)  # nothing half-written: the file appears only when complete
 
 
 @main.command("reconcile")
