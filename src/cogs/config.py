@@ -312,8 +312,9 @@ def dataset_from_data(folder: Path, path: Path, data: dict[str, Any],
         unpivot=Unpivot(tuple([unpivot["columns"]] if isinstance(unpivot["columns"], str) else unpivot["columns"]),
                         unpivot["into"], unpivot["value"]) if unpivot else None,
         drop=tuple(drop) + tuple(data.get("ignore_columns", ())), constant_check=tuple(t for t, c in columns.items() if c.role in ("dimension", "attribute")),
-        location=Location(str(path), *(locate(["unpivot"] if unpivot else ["sheet"] if "sheet" in data else
-                                              ["range"] if "range" in data else ["data"]) or (None, None))),
+        location=Location(str(path), *(locate(["data"]) or locate(["sheet"]) or (None, None))),
+        key_locations={key: Location(str(path), *(locate([key]) or (None, None)))
+                       for key in ("sheet", "range", "unpivot") if key in data},
         notes=notes, recode=recode,
         declared=tuple(t for t, c in data["columns"].items() if c.get("markers")))
     definitions = _definitions(data, folder)

@@ -111,8 +111,12 @@ def cell_text(value: object) -> str | None:
     return text if text.strip() else None
 
 
-def read_region(path: Path, sheet: str | None, cell_range: str | None, where: Location | None) -> Region:
-    """The table on `sheet` (within `cell_range` when given) of the workbook at `path`."""
+def read_region(path: Path, sheet: str | None, cell_range: str | None, where: Location | None,
+                range_where: Location | None = None) -> Region:
+    """The table on `sheet` (within `cell_range` when given) of the workbook at `path`.
+
+    `where` and `range_where` locate the config's `sheet` and `range` keys, for problems with them.
+    """
     import python_calamine
 
     config_where = where or Location(str(path))
@@ -145,7 +149,8 @@ def read_region(path: Path, sheet: str | None, cell_range: str | None, where: Lo
     if cell_range is not None:
         bounds = parse_range(cell_range)
         if bounds is None:
-            raise CogsError([Problem("sheet.bad-range", f"range {cell_range!r} is not a cell range", config_where,
+            raise CogsError([Problem("sheet.bad-range", f"range {cell_range!r} is not a cell range",
+                                     range_where or config_where,
                                      hint="write the table's cells as A3:F200 (header row first), A3:F or A3")])
         row, column, last_row, last_column = bounds
         rows = []

@@ -58,6 +58,7 @@ class ReadOptions:
     drop: tuple[str, ...] = ()  # columns present in the file but not published
     constant_check: tuple[str, ...] = ()  # columns to warn about when they hold one value in every row
     location: Location | None = None  # where the config says these things
+    key_locations: dict[str, Location] = field(default_factory=dict)  # "sheet", "range", "unpivot" -> where
     notes: tuple[Problem, ...] = ()  # warnings found while reading the config, reported with the table's
     recode: dict[str, dict[str, str]] = field(default_factory=dict)  # title -> {cell as written: value read}
     declared: tuple[str, ...] = ()  # columns whose recoding the config declares (reported as a note)
@@ -121,7 +122,7 @@ def read_table(path: Path, encoding: str | None = None) -> Table:
                       table.problems, table.header_line,
                       {h: table._column(h) for h in kept}, table.wide)
     if options.unpivot is not None:
-        table = unpivot(table, options.unpivot, options.location)
+        table = unpivot(table, options.unpivot, options.key_locations.get("unpivot", options.location))
     for title, mapping in sorted(options.recode.items()):
         table = _recode(table, title, mapping, Severity.INFO if title in options.declared else Severity.WARNING)
     table = _constant_columns(table, options.constant_check)
@@ -220,7 +221,9 @@ def _without_blank_rows(frame: pl.DataFrame, header: tuple[str, ...],
 
 
 def _read_sheet(path: Path, options: ReadOptions) -> Table:
-    region = spreadsheet.read_region(Path(path), options.sheet, options.range, options.location)
+    region = spreadsheet.read_region(Path(path), options.sheet, options.range,
+                                     options.key_locations.get("sheet", options.location),
+                                     options.key_locations.get("range", options.location))
     titles = region.rows[0]
     label = Path(region.label)
     untitled = [i for i, t in enumerate(titles) if t is None]

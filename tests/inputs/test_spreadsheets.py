@@ -277,3 +277,38 @@ def test_a_sheet_of_a_million_cells_reads_in_seconds(tmp_path: Path) -> None:
     seconds = time.perf_counter() - started
     assert table.frame.height == 100_000 and len(table.header) == 10
     assert seconds < 10, f"{seconds:.1f}s to read 1M cells"
+
+
+@pytest.mark.parametrize("case,code,where", [
+    ("missing", "sheet.missing-file", "nothing.xlsx"),
+    ("not-a-workbook", "sheet.unreadable", "t.xlsx"),
+    ("bad-range", "sheet.bad-range", "dataset.toml:6:1"),
+    ("empty-sheet", "sheet.empty", "t.xlsx[Empty]:1:1"),
+    ("untitled", "sheet.blank-title", "t.xlsx[Table_1]:3:2"),
+    ("sheet-on-csv", "config.not-a-spreadsheet", "dataset.toml:4:1"),
+])
+def test_spreadsheet_problems_are_located(case: str, code: str, where: str, tmp_path: Path) -> None:
+    sheets: dict[str, Rows] = {"Table_1": TIDY, "Empty": [["Just a title"]]}
+    if case == "untitled":
+        sheets["Table_1"] = [TIDY[0], TIDY[1], ["Area", None, "Employment", "Status"], *TIDY[3:]]
+    write_xlsx(tmp_path / "t.xlsx", sheets)
+    (tmp_path / "t.csv").write_text("Area,Value\nE12000001,1\n")
+    data = {"missing": "nothing.xlsx", "sheet-on-csv": "t.csv"}.get(case, "t.xlsx")
+    if case == "not-a-workbook":
+        (tmp_path / "t.xlsx").write_text("Area,Value\n")
+    sheet = "Empty" if case == "empty-sheet" else "Table_1"
+    (tmp_path / "dataset.toml").write_text("\n".join([
+        'title = "T"', 'description = "D"', 'issued = "2024-01-01"', f'data = "{data}"', f'sheet = "{sheet}"',
+        'range = "A3:Z"' if case != "bad-range" else 'range = "3:A"']))
+    from cogs.config import dataset_from_data, locate_key, read_toml
+
+    values, text = read_toml(tmp_path / "dataset.toml")
+    values["columns"] = {"Area": {"role": "dimension", "component": "geography"}}
+    if case in ("empty-sheet", "untitled", "not-a-workbook", "missing"):
+        values.pop("range")
+    config = dataset_from_data(tmp_path, tmp_path / "dataset.toml", values, lambda keys: locate_key(text, keys))
+    with pytest.raises(CogsError) as caught:
+        read_table(config.data)
+    [problem] = caught.value.problems
+    assert problem.code == code
+    assert str(problem.location) == f"{tmp_path}/{where}"
