@@ -227,7 +227,7 @@ def _nt(term: object) -> str:
     return "" if term is None else str(term)
 
 
-_EMPTY = pl.DataFrame(schema={"s": pl.UInt64, "o": pl.UInt64, "lit": pl.String})
+_EMPTY = pl.DataFrame(schema={"s": pl.UInt64, "o": pl.UInt64})
 
 
 @dataclass
@@ -239,6 +239,7 @@ class Cube:
     obs_dsd: pl.DataFrame  # s, ds, dsd (hashes)
     names: dict[int, str] = field(default_factory=dict)  # hash -> text of metadata terms
     count: int = 0  # how many observations
+    lits: pl.DataFrame = field(default_factory=pl.DataFrame)  # s, p, o, lit: literal objects' text
     _obs: dict[int, pl.DataFrame] = field(default_factory=dict)
     _multi: dict[int, bool] = field(default_factory=dict)
 
@@ -360,11 +361,16 @@ def _ic16(cube: Cube) -> pl.DataFrame:
 def _keys(cube: Cube, obs: pl.DataFrame, dims: list[int]) -> pl.DataFrame:
     """obs (s, ...) with one column per dimension: the value's hash, or for several values a
     hash of them all, or null when there is none."""
+    obs = obs.sort("s")
     for n, dim in enumerate(dims):
         values = cube.by_p.get(dim, _EMPTY).select("s", "o")
         if cube.multi_valued(dim):
             values = values.unique().group_by("s").agg(pl.col("o").sort()).with_columns(pl.col("o").hash())
-        obs = obs.join(values.rename({"o": f"d{n}"}), on="s", how="left")
+        values = values.sort("s")
+        if values.height == obs.height and values["s"].equals(obs["s"]):
+            obs = obs.with_columns(values["o"].alias(f"d{n}"))  # same observations, same order
+        else:
+            obs = obs.join(values.rename({"o": f"d{n}"}), on="s", how="left")
     return obs
 
 
@@ -465,7 +471,8 @@ def _measure_datatype(cube: Cube) -> pl.DataFrame:
     for dsd, prop, rng in ranges:
         iri = cube.names[rng][1:-1]
         suffix = f'"^^<{iri}>'
-        values = cube.values(prop, dsd)
+        values = cube.values(prop, dsd).join(cube.lits.filter(pl.col("p") == prop).select("s", "o", "lit"),
+                                             on=["s", "o"], how="left")
         text = pl.col("lit")
         ok = text.is_not_null() & text.str.ends_with(suffix)
         if iri in LEXICAL:
@@ -479,9 +486,13 @@ def _measure_datatype(cube: Cube) -> pl.DataFrame:
 def _core(cube: Cube, obs: pl.DataFrame, check: Check) -> pl.DataFrame:
     if check.path is None or check.kind not in ("minCount", "maxCount"):
         raise Unsupported(f"{check.code}: {check.kind} on observations has no columnar form")
-    values = cube.pred(f"<{check.path}>").select("s", "o").unique()
-    counts = values.group_by("s").len()
+    prop = h(f"<{check.path}>")
     bound = int(check.query.split("HAVING (COUNT(DISTINCT ?value) ")[-1].split(")")[0].split()[-1]) if "HAVING" in check.query else 1
+    if not cube.multi_valued(prop) and check.kind == "minCount" and bound == 1:
+        return obs.filter(~pl.col("s").is_in(cube.by_p.get(prop, _EMPTY)["s"].implode()))
+    if not cube.multi_valued(prop) and check.kind == "maxCount" and bound >= 1:
+        return obs.clear()
+    counts = cube.by_p.get(prop, _EMPTY).select("s", "o").unique().group_by("s").len()
     if check.kind == "minCount":
         return obs.join(counts, on="s", how="left").filter(pl.col("len").fill_null(0) < bound).select("s")
     return counts.filter(pl.col("len") > bound).select("s")
@@ -500,31 +511,31 @@ def _validate(files: list[Path], shapes: Shapes) -> list[Violation]:
     srcs = sources(files)
     type_p = h(RDF_TYPE)
     parts: dict[int, list[pl.DataFrame]] = {}
+    lit_parts: list[pl.DataFrame] = []
+    name_parts: list[pl.DataFrame] = []
     for n, source in enumerate(srcs):
         for block in read_hashed(source):
-            block = block.with_columns(pl.lit(n, pl.UInt16).alias("src"))
+            name_parts.append(block.filter(pl.col("name").is_not_null()).select("s", "name"))
+            lit_parts.append(block.filter(pl.col("lit").is_not_null()).select("s", "p", "o", "lit"))
+            block = block.select("s", "p", "o", pl.lit(n, pl.UInt16).alias("src")).rechunk()
             for (pred,), part in block.partition_by("p", as_dict=True, include_key=False).items():
-                if pred != type_p:
-                    part = part.drop("name")
-                if part["lit"].null_count() == part.height:
-                    part = part.drop("lit")
                 parts.setdefault(int(pred), []).append(part)  # type: ignore[call-overload]
-    by_p = {p: pl.concat(ps, how="diagonal") for p, ps in parts.items()}
+    by_p = {p: pl.concat(ps) for p, ps in parts.items()}
     del parts
-    types = by_p.get(type_p, pl.DataFrame(schema={"s": pl.UInt64, "o": pl.UInt64, "name": pl.String}))
-    obs_ids = types.filter(pl.col("o") == h(OBSERVATION))["s"].unique()
+    empty = pl.DataFrame(schema={"s": pl.UInt64, "o": pl.UInt64, "src": pl.UInt16})
+    obs_ids = by_p.get(type_p, empty).filter(pl.col("o") == h(OBSERVATION))["s"].unique()
     meta_sources: set[int] = set()
     for pred, frame in list(by_p.items()):
         mine = frame["s"].is_in(obs_ids.implode())
         if not mine.all():
             meta_sources.update(frame.filter(~mine)["src"].unique().to_list())
             frame = frame.filter(mine)
-        by_p[pred] = frame.drop("src").with_columns(
-            *([] if "lit" in frame.columns else [pl.lit(None, pl.String).alias("lit")]))
+        by_p[pred] = frame.drop("src")
+    lits = pl.concat(lit_parts) if lit_parts else pl.DataFrame(schema={"s": pl.UInt64, "p": pl.UInt64, "o": pl.UInt64, "lit": pl.String})
+    lits = lits.filter(pl.col("s").is_in(obs_ids.implode()))
     store = ox.Store()
     for n in sorted(meta_sources):
         store.load(metadata_lines(srcs[n], obs_ids), format=ox.RdfFormat.N_QUADS)
-    name_parts = [by_p.get(type_p, types.clear()).select("s", "name")]
     if _rows(store, "SELECT ?c WHERE { ?c rdfs:subClassOf+ qb:Observation } LIMIT 1"):
         raise Unsupported("the data has subclasses of qb:Observation")
     if _rows(store, "SELECT ?s WHERE { ?ds qb:slice ?s . ?s qb:observation ?o } LIMIT 1"):
@@ -532,7 +543,7 @@ def _validate(files: list[Path], shapes: Shapes) -> list[Violation]:
     violations = run_checks(store, shapes, other)
     if obs_ids.len() == 0:
         return sorted(set(violations))
-    cube = Cube(by_p, store, pl.DataFrame(schema={"s": pl.UInt64, "ds": pl.UInt64, "dsd": pl.UInt64}), count=obs_ids.len())
+    cube = Cube(by_p, store, pl.DataFrame(schema={"s": pl.UInt64, "ds": pl.UInt64, "dsd": pl.UInt64}), count=obs_ids.len(), lits=lits)
     ds_dsd = pl.DataFrame(cube.rows("SELECT ?ds ?dsd WHERE { ?ds qb:structure ?dsd }", []), schema={"ds": pl.UInt64, "dsd": pl.UInt64}, orient="row")
     cube.obs_dsd = cube.pred(DATASET).select("s", pl.col("o").alias("ds")).unique().join(ds_dsd, on="ds")
     obs = pl.DataFrame({"s": obs_ids})
