@@ -120,6 +120,18 @@ class Renderer:
         self.files[f"{path}index.html"] = text.encode("utf-8")
         self.pages.add(path)
 
+    def owners(self, path: str) -> list[tuple[str, str]]:
+        """Breadcrumbs of the family and dataset a path lies under (for code lists and components)."""
+        site = self.site
+        found = []
+        family = site.families.get(f"{site.base}{path.split('/', 1)[0]}/")
+        if family is not None:
+            found.append((family.title, family.path))
+            dataset = site.datasets.get(f"{site.base}{'/'.join(path.split('/')[:2])}/")
+            if dataset is not None and path != dataset.path:
+                found.append((dataset.title, dataset.path))
+        return found
+
     def crumbs(self, to: Linker, *items: tuple[str, str]) -> list[tuple[str, str]]:
         return [("Home", to.page(""))] + [(text, to.page(path)) for text, path in items]
 
@@ -249,7 +261,7 @@ class Renderer:
                      if (site.out / unquote(cl.path) / name).is_file()]
         self.page(cl.path, "codelist.html", [uri, *(c.uri for c in cl.codes)], title=cl.title, codelist=cl,
                   datasets=datasets, components=components, codes=site.codes, downloads=downloads,
-                  description=plain(cl.description)[:300], breadcrumbs=self.crumbs(to))
+                  description=plain(cl.description)[:300], breadcrumbs=self.crumbs(to, *self.owners(cl.path)))
         children: dict[str, list[Any]] = {}
         for code in cl.codes:
             if code.broader:
@@ -258,7 +270,7 @@ class Renderer:
             if code.path in self.pages:
                 continue
             used = sorted((site.datasets[u] for u in code.datasets), key=lambda d: d.title.lower())
-            crumbs = self.crumbs(Linker(code.path), (cl.title, cl.path))
+            crumbs = self.crumbs(Linker(code.path), *self.owners(cl.path), (cl.title, cl.path))
             self.page(code.path, "code.html", [code.uri], title=f"{code.label} ({code.notation})" if code.notation
                       and code.notation != code.label else code.label, code=code, codelist=cl,
                       parent=site.codes.get(code.broader or ""), children=children.get(code.uri, []),
@@ -272,10 +284,7 @@ class Renderer:
         datasets = sorted((site.datasets[u] for u in component.datasets), key=lambda d: d.title.lower())
         parents = sorted(str(o) for o in site.graph.objects(URIRef(uri),
                                                              URIRef("http://www.w3.org/2000/01/rdf-schema#subPropertyOf")))
-        family = component.path.split("/", 1)[0]
-        family_item = site.families.get(f"{site.base}{family}/")
-        to = Linker(component.path)
-        crumbs = self.crumbs(to, *([(family_item.title, family_item.path)] if family_item else []))
+        crumbs = self.crumbs(Linker(component.path), *self.owners(component.path))
         self.page(component.path, "component.html", [uri], title=component.label, component=component,
                   codelist=site.codelists.get(component.codelist or ""), datasets=datasets, parents=parents,
                   description=plain(component.description)[:300], breadcrumbs=crumbs)
@@ -325,7 +334,7 @@ class Renderer:
                                                                                          else None))
                 statements.append((str(s), self.index.compact(str(p)), str(o), target))
             self.page(path, "resource.html", [str(owner)], title=title, kind="Resource", statements=statements,
-                      breadcrumbs=self.crumbs(Linker(path)))
+                      breadcrumbs=self.crumbs(Linker(path), *self.owners(path)))
 
 
 def _example_queries() -> Any:
