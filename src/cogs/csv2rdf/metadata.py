@@ -113,6 +113,7 @@ class Table:
     inherited: dict[str, Any] = field(default_factory=dict)
     table_direction: str = "auto"
     schema_id: str | None = None
+    embedded_only: bool = False  # no metadata: the CSV's header names the columns
 
 
 @dataclass

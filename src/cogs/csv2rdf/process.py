@@ -211,9 +211,7 @@ def load(
     except FetchError as e:
         raise ConversionError(str(e)) from e
     if group is None:
-        only = Table(url=start.url)
-        only.embedded_only = True  # type: ignore[attr-defined]
-        group = TableGroup(tables=[only], base=start.url)
+        group = TableGroup(tables=[Table(url=start.url, embedded_only=True)], base=start.url)
     heads: dict[str, csvparse.ParsedCsv] = {}
     contents: dict[str, bytes] = {}
     for table in group.tables:
@@ -271,7 +269,7 @@ def _reconcile_columns(table: Table, parsed: csvparse.ParsedCsv, group: TableGro
     width = max([len(parsed.titles)] + [len(r.cells) for r in parsed.rows[:1]])
     lang = table.inherited.get("lang", "und")
     embedded = [{lang: t} if t else {} for t in parsed.titles]
-    had_columns = table.url != "" and not getattr(table, "embedded_only", False)
+    had_columns = not table.embedded_only
     real = [c for c in table.columns if not c.virtual]
     ctx = Context(group.base, group.default_language, warnings, lambda u: None)
     if table.columns:
