@@ -243,3 +243,13 @@ def test_a_folder_that_was_not_built_is_a_clear_problem(tmp_path: Path) -> None:
 ])
 def test_links_are_relative_to_the_page(here: str, target: str, expected: str) -> None:
     assert Linker(here).page(target) == expected
+
+
+def test_a_dataset_without_its_csv_still_gets_a_page_and_a_warning(fixture_out: Path) -> None:
+    (fixture_out / "trade" / "trade-in-goods" / "data.csv").unlink()
+    problems = render_site(fixture_out)
+    assert [(p.code, str(p.severity)) for p in problems] == [("site.no-csv", "warning")]
+    page = (fixture_out / "trade" / "trade-in-goods" / "index.html").read_text("utf-8")
+    assert "Trade in goods by flow" in page
+    assert 'href="data.csv"' not in page  # no download link to a file that is not there
+    assert check_links(fixture_out) == []

@@ -15,6 +15,7 @@ import polars as pl
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
+from cogs.problems import Location, Problem, Severity
 from cogs.reference import gss_areas, period_label, period_paths
 from cogs.site.load import (Code, CodeList, Column, Dataset, Site, expand_template, label, ref_code_path,
                             template_variables)
@@ -58,6 +59,9 @@ class Observations:
 def read_frame(site: Site, dataset: Dataset) -> pl.DataFrame:
     source = site.out / (unquote(dataset.csv) if dataset.csv else f"{dataset.key}/data.csv")
     if not source.is_file():
+        site.problems.append(Problem("site.no-csv", f"{dataset.key}: no {source.name}: its page has no preview or "
+                                     "explorer", Location(str(source)), Severity.WARNING,
+                                     hint="rebuild with `cogs build`"))
         return pl.DataFrame()
     frame = pl.read_csv(source, infer_schema=False)
     by_title = {c.title: c.name for c in dataset.columns if not c.virtual}
