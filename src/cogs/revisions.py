@@ -187,9 +187,18 @@ def diff_builds(old: BuildView, new: BuildView) -> BuildDiff:
     return BuildDiff(changes)
 
 
-def _same_bytes(a: Path, b: Path) -> bool:
+def _same_bytes(a: Path, b: Path, chunk: int = 1 << 20) -> bool:
+    """Whether two files hold the same bytes, read a megabyte at a time."""
     try:
-        return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
+        if a.stat().st_size != b.stat().st_size:
+            return False
+        with a.open("rb") as left, b.open("rb") as right:
+            while True:
+                x, y = left.read(chunk), right.read(chunk)
+                if x != y:
+                    return False
+                if not x:
+                    return True
     except FileNotFoundError:
         return False
 
