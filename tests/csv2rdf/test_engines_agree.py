@@ -89,3 +89,22 @@ def test_engines_agree_in_standard_mode_with_warnings(tmp_path: Path, batch: int
     assert any("is not a valid date" in m for m in messages)
     assert any("duplicate primary key" in m for m in messages)
     assert any("'when' is required" in m for m in messages)
+
+
+@pytest.mark.parametrize(("name", "data"), [
+    ("header only", b"id,name\n"),
+    ("no final newline", b"id,name\n1,a"),
+    ("CRLF and a BOM", b"\xef\xbb\xbfid,name\r\n1,a\r\n2,b\r\n"),
+    ("short and long rows", b"id,name\n1\n2,b,extra\n"),
+    ("quoted cells", b'id,name\n1,"a, ""quoted"" name"\n2,"back\\\\slash"\n'),
+    ("a cell over two lines", b'id,name\n1,"two\nlines"\n'),
+    ("blank line", b"id,name\n1,a\n\n2,b\n"),
+    ("spaces to trim", b"id,name\n 1 , a \n"),
+])
+def test_engines_agree_on_csv_edge_cases(tmp_path: Path, name: str, data: bytes) -> None:
+    (tmp_path / "t.csv").write_bytes(data)
+    for mode in ("standard", "minimal"):
+        reference = csv2rdf(tmp_path / "t.csv", engine="reference", mode=mode, prov=False)
+        auto = csv2rdf(tmp_path / "t.csv", engine="auto", mode=mode, prov=False)
+        assert _same_graph(reference.ntriples, auto.ntriples), (name, mode, auto.engine)
+        assert sorted(p.message for p in reference.problems) == sorted(p.message for p in auto.problems)

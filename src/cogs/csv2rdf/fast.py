@@ -299,17 +299,24 @@ def _read(data: bytes, table: Table) -> pl.DataFrame:
     d = table.dialect
     width = len([c for c in table.columns if not c.virtual])
     names = [f"c{i}" for i in range(width)]
-    if not data.strip():
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if not data.strip() or lines <= d.header_row_count:
         return pl.DataFrame({n: pl.Series([], dtype=pl.Utf8) for n in names})
-    frame = pl.read_csv(
-        data, has_header=False, separator=d.delimiter, quote_char=d.quote_char, skip_rows=d.header_row_count,
-        infer_schema=False, truncate_ragged_lines=True, **_EMPTY_STRINGS,  # type: ignore[arg-type]
-    )
+    if d.header_row_count != 1:
+        raise Unsupported("no header row")  # polars would take the first row's width for the table's
+    try:
+        frame = pl.read_csv(
+            data, has_header=True, separator=d.delimiter, quote_char=d.quote_char,
+            infer_schema=False, truncate_ragged_lines=True, **_EMPTY_STRINGS,  # type: ignore[arg-type]
+        )
+    except pl.exceptions.PolarsError as e:
+        raise Unsupported(f"polars cannot read it: {e}") from e
+    if frame.width < width and frame.height:
+        raise Unsupported("more columns described than the header has")
     frame = frame.select(frame.columns[:width])
     frame.columns = names[: frame.width]
     for name in names[frame.width:]:
-        frame = frame.with_columns(pl.lit("").alias(name))
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        frame = frame.with_columns(pl.lit("", dtype=pl.Utf8).alias(name))
     if lines != frame.height + d.header_row_count:
         raise Unsupported("multi-line cells")
     return frame
