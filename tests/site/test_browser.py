@@ -248,3 +248,15 @@ def test_a_large_dataset_is_paged_across_chunks_and_filtered(browser: Any,
     assert page.locator("[data-explorer-chart] svg path").count() == 2  # exports and imports over 200 years
     context.close()
     assert tab.errors == []
+
+
+@pytest.mark.parametrize("kind", sorted(ACCESSIBILITY_PAGES))
+def test_pages_reflow_at_320_css_pixels_without_sideways_scrolling(browser: Any, server: str, kind: str) -> None:
+    """WCAG 2.2 1.4.10 Reflow: wide tables scroll inside their own region, the page itself does not."""
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    tab = Tab(context.new_page(), server)
+    page = tab.open(ACCESSIBILITY_PAGES[kind])
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    context.close()
+    assert tab.errors == []
