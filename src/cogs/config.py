@@ -310,7 +310,7 @@ def dataset_from_data(folder: Path, path: Path, data: dict[str, Any],
     options = ReadOptions(
         sheet=data.get("sheet"), range=data.get("range"),
         unpivot=Unpivot(tuple([unpivot["columns"]] if isinstance(unpivot["columns"], str) else unpivot["columns"]),
-                        unpivot["into"], unpivot["value"]) if unpivot else None,
+                        unpivot["into"], unpivot["value"], dict(unpivot.get("names", {}))) if unpivot else None,
         drop=tuple(drop) + tuple(data.get("ignore_columns", ())), constant_check=tuple(t for t, c in columns.items() if c.role in ("dimension", "attribute")),
         location=Location(str(path), *(locate(["data"]) or locate(["sheet"]) or (None, None))),
         key_locations={key: Location(str(path), *(locate([key]) or (None, None)))

@@ -249,9 +249,9 @@ def read_config(path: Path) -> tuple[dict[str, Any], dict[tuple[str, ...], tuple
     """A qube-config.json parsed, with the line and column of every key; syntax errors located."""
     try:
         text = path.read_text("utf-8-sig")
-    except FileNotFoundError:
-        raise CogsError([Problem("csvcubed.missing-file", f"{path.name} not found", Location(str(path)),
-                                 hint="give the path of a csvcubed qube-config.json")]) from None
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        raise CogsError([Problem("csvcubed.missing-file", f"{path.name or path} is not a file", Location(str(path)),
+                                 hint="give the path of a csvcubed JSON config")]) from None
     except UnicodeDecodeError as exc:
         raise CogsError([Problem("csvcubed.not-utf8", f"not UTF-8 text: {exc.reason}", Location(str(path)),
                                  hint="save the file as UTF-8")]) from None
@@ -339,8 +339,13 @@ def translate(config_path: Path | None, csv_path: Path) -> Translation:
         return out
     observations = next((t for t, k in kinds.items() if k == "observations"), None)
     taken = {_builtin(c) for c in definitions.values()} - {""}  # built-in components used keep their ids
+    pivoted = [t for t, k in kinds.items() if k == "observations"]
+    if len(pivoted) > 1:
+        _pivoted(pivoted, definitions, header, data, out, taken)
     for title, column in definitions.items():
         kind = kinds[title]
+        if kind == "observations" and len(pivoted) > 1:
+            continue
         handler = {"dimension": _dimension, "attribute": _attribute, "units": _units, "measures": _measures,
                    "observations": _observations}[kind]
         handler(title, column, values[title], observations, data, out, taken)
@@ -459,10 +464,7 @@ def _check_shape(kinds: dict[str, str], columns: dict[str, dict[str, Any]], out:
                     "give one column \"type\": \"observations\" or title it Value (csvcubed: no-obsv-col)")
         return
     if len(observations) > 1:
-        out.problem("csvcubed.pivoted-shape", f"{len(observations)} observations columns "
-                    f"({', '.join(repr(t) for t in observations)}): csvcubed's pivoted shape",
-                    ("columns", observations[1]), "cogs publishes tidy tables with one observations column: "
-                    "put the measures in a measures column (or unpivot the table, see docs/config.md)")
+        _check_pivoted(observations, kinds, columns, out)
         return
     obs = columns[observations[0]]
     if not any(k == "dimension" for k in kinds.values()):
@@ -501,6 +503,77 @@ def _check_shape(kinds: dict[str, str], columns: dict[str, dict[str, Any]], out:
 
 _STRING_KEYS = ("label", "description", "from_existing", "definition_uri", "cell_uri_template",
                 "describes_observations")
+
+
+def _check_pivoted(observations: list[str], kinds: dict[str, str], columns: dict[str, dict[str, Any]],
+                   out: Translation) -> None:
+    """csvcubed's pivoted shape (one observations column per measure) is unpivoted into a tidy table when
+    every observations column names its measure and all share one unit; otherwise it is refused."""
+
+    def refuse(reason: str, keys: tuple[str, ...], code: str) -> None:
+        out.problem("csvcubed.pivoted-shape", f"{len(observations)} observations columns "
+                    f"({', '.join(repr(t) for t in observations)}): {reason}", keys,
+                    "cogs unpivots the pivoted shape only when each observations column names its measure and "
+                    f"all share one unit; or give the table a measures column (csvcubed: {code})")
+
+    if not any(k == "dimension" for k in kinds.values()):
+        out.problem("csvcubed.no-dimensions", "no dimension column", ("columns",),
+                    "a cube needs at least one dimension (csvcubed: no-dim)")
+    missing = [t for t in observations if not isinstance(columns[t].get("measure"), dict)]
+    if missing:
+        return refuse(f"{missing[0]!r} names no measure", ("columns", missing[0]), "piv-obsv-col-no-measure")
+    measures = [t for t, k in kinds.items() if k == "measures"]
+    if measures:
+        return refuse("there is also a measures column", ("columns", measures[0]), "piv-shape-meas-cols-exist")
+    linked = [t for t, c in columns.items() if "describes_observations" in c]
+    if linked:
+        return refuse(f"{linked[0]!r} describes one of them, which a tidy table cannot say",
+                      ("columns", linked[0], "describes_observations"), "hybrid-shape")
+    units = [t for t, k in kinds.items() if k == "units"]
+    if units:
+        return refuse("units in a column cannot follow the measure once unpivoted", ("columns", units[0]),
+                      "hybrid-shape")
+    first = columns[observations[0]].get("unit")
+    different = [t for t in observations if columns[t].get("unit") != first]
+    if first is None or different:
+        where = different[0] if different else observations[0]
+        return refuse("they have different units" if different else "they name no unit", ("columns", where),
+                      "no-unit")
+    return None
+
+
+def _pivoted(observations: list[str], columns: dict[str, dict[str, Any]], header: tuple[str, ...],
+             data: dict[str, Any], out: Translation, taken: set[str]) -> None:
+    """The pivoted shape as an unpivot: a measure-type column from the observations columns' titles."""
+    def free(base: str) -> str:
+        name, n = base, 2
+        while name in header or name in data["columns"]:
+            name, n = f"{base} {n}", n + 1
+        return name
+
+    into, value = free("Measure"), free("Value")
+    names: dict[str, str] = {}
+    for title in observations:
+        measure = columns[title]["measure"]
+        ident = _id(slug(str(measure["label"])), taken)
+        component: dict[str, Any] = {"type": "measure", "label": str(measure["label"])}
+        if measure.get("description"):
+            component["description"] = str(measure["description"])
+        if measure.get("from_existing"):
+            component["sub_property_of"] = str(measure["from_existing"])
+        data["components"][ident] = component
+        names[title] = ident
+    data["unpivot"] = {"columns": list(observations), "into": into, "value": value, "names": names}
+    data["columns"][into] = {"role": "measure-type"}
+    entry = dict(columns[observations[0]])
+    entry.pop("measure")
+    _observations(value, entry, [], None, data, out, taken)
+    types = {str(columns[t].get("data_type", "decimal")) for t in observations}
+    if len(types) > 1:
+        data["columns"][value].pop("datatype", None)
+        out.comments.setdefault(value, []).append(f"data types {', '.join(sorted(types))} published as decimal")
+    out.comments.setdefault(into, []).append("csvcubed's pivoted shape, unpivoted: one row per observations "
+                                             "column (" + ", ".join(repr(t) for t in observations) + ")")
 
 
 def _check_keys(title: str, column: dict[str, Any], out: Translation) -> None:

@@ -40,12 +40,14 @@ else:
 class Unpivot:
     """Turn the wide columns `columns` into two: `into` (their titles) and `value` (their cells).
 
-    `columns` is a list of titles, or one string `"first:last"` naming a run of adjacent columns.
+    `columns` is a list of titles, or one string `"first:last"` naming a run of adjacent columns;
+    `names` gives the value `into` takes for a column, where it is not the title.
     """
 
     columns: tuple[str, ...]
     into: str
     value: str
+    names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -288,7 +290,13 @@ def unpivot(table: Table, spec: Unpivot, where: Location | None = None) -> Table
     positions[spec.into] = positions[spec.value] = numbers[wide[0]]
     frame = frame.select(list(header) + [LINE, COLUMN])
     problems = table.problems
-    noted = [t for t in wide if NOTE_REFERENCE.search(t)]
+    unknown = sorted(set(spec.names) - set(wide))
+    if unknown:
+        raise CogsError([Problem("config.unpivot-columns", f"unpivot: names {unknown[0]!r}, which is not one of the "
+                                 "unpivoted columns", where, hint=f"the unpivoted columns are: {', '.join(wide)}")])
+    if spec.names:
+        frame = frame.with_columns(pl.col(spec.into).replace(spec.names))
+    noted = [t for t in wide if NOTE_REFERENCE.search(t) and t not in spec.names]
     if noted:  # GSS tables put note references in headers: "2021 [note 3]"
         bare = {t: NOTE_REFERENCE.sub("", t).strip() for t in noted}
         frame = frame.with_columns(pl.col(spec.into).replace(bare))

@@ -442,3 +442,32 @@ def test_energy_trends_qube_config_has_the_dimensions_of_csvcubeds_cube(family: 
     assert [c.title for c in dataset.columns if str(c.role) == "observations"] == ["Value"]
     warned = {p.code for p in result.problems if p.severity is Severity.WARNING}
     assert "csvcubed.cell-uri-template" in warned  # Fuel's concepts are minted by cogs: a documented gap
+
+
+PIVOTED_CSV = "Year,Area,Exports,Imports\n2019,E92000001,10,12\n2020,E92000001,11,[x]\n"
+PIVOTED = {"$schema": SCHEMA, "title": "Trade", "dataset_issued": "2024-01-01",
+           "columns": {"Year": {"from_template": "year"}, "Area": {"from_template": "statistical-geography"},
+                       "Exports": {"type": "observations", "unit": {"label": "£ million"},
+                                   "measure": {"label": "Exports of goods"}},
+                       "Imports": {"type": "observations", "unit": {"label": "£ million"},
+                                   "measure": {"label": "Imports of goods"}}}}
+
+
+def test_pivoted_shape_with_one_unit_is_unpivoted(family: Path, tmp_path: Path) -> None:
+    dataset(family, "pivoted", PIVOTED, PIVOTED_CSV)
+    imported = dataset(family, "imported", PIVOTED, PIVOTED_CSV)
+    assert CliRunner().invoke(main, ["import-csvcubed", str(imported / "qube-config.json")]).exit_code == 0
+    (imported / "qube-config.json").unlink()
+    assert 'unpivot = { columns = ["Exports", "Imports"], into = "Measure", value = "Value", names = ' \
+        '{ Exports = "exports-of-goods", Imports = "imports-of-goods" } }' in (imported / "dataset.toml").read_text()
+    result = build(family.parent, tmp_path / "out")
+    for name in ("pivoted", "imported"):
+        rows = [",".join(r.split(",")[:5]) for r in
+                (tmp_path / f"out/inputs/{name}/data.csv").read_text().splitlines()]
+        assert rows == ["Year,Area,Measure,Value,Observation status",
+                        "2019,E92000001,exports-of-goods,10,", "2019,E92000001,imports-of-goods,12,",
+                        "2020,E92000001,exports-of-goods,11,", "2020,E92000001,imports-of-goods,,x"]
+    graph = structure(tmp_path / "out", "pivoted")
+    assert {str(o) for o in graph.objects(None, QB.measure)} == {BASE + "pivoted/measure/exports-of-goods/",
+                                                                 BASE + "pivoted/measure/imports-of-goods/"}
+    assert result.observations == 8
