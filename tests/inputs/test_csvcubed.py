@@ -405,7 +405,8 @@ JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.text(m
 def test_any_damaged_config_gives_problems_not_a_traceback(data: st.DataObject, tmp_path: Path) -> None:
     from cogs.csvcubed import dataset_config
 
-    config = multi_config()
+    pivoted = data.draw(st.booleans())
+    config = json.loads(json.dumps(PIVOTED)) if pivoted else multi_config()
     path = data.draw(st.sampled_from(_paths(config)[1:]))
     replacement = data.draw(JSON_VALUES)
     target: Any = config
@@ -414,7 +415,7 @@ def test_any_damaged_config_gives_problems_not_a_traceback(data: st.DataObject, 
     target[path[-1]] = replacement
     folder = tmp_path / f"case{abs(hash((str(path), repr(replacement)))) % 10**8}"
     folder.mkdir(exist_ok=True)
-    (folder / "data.csv").write_text(MULTI)
+    (folder / "data.csv").write_text(PIVOTED_CSV if pivoted else MULTI)
     (folder / "qube-config.json").write_text(json.dumps(config))
     try:
         dataset_config(folder)
