@@ -162,20 +162,16 @@ class Renderer:
         self.fallback_pages()
 
     def sparql_page(self) -> None:
-        """`sparql/`: the SPARQL stage's query page, written here when the build has none, so the
+        """`sparql/`: the SPARQL stage's query page (`cogs.queries`), written with the site so the
         navigation's link resolves on any static host too (`cogs serve` answers its queries)."""
-        if self.sparql:
-            return
         try:
-            from cogs.queries import catalogue_queries, render_sparql_page
+            from cogs.queries import sparql_page_files
         except ImportError:
             return
         datasets = [{"uri": d.uri, "title": d.title, "id": d.key} for d in sorted(self.site.datasets.values(),
                                                                                    key=lambda d: d.key)]
-        # The endpoint answers beside the page (`cogs serve` at /sparql): linked relatively, so the page
-        # works under any base path.
-        page = render_sparql_page(catalogue_queries(self.site.base, datasets), endpoint="../sparql")
-        self.files["sparql/index.html"] = page.encode("utf-8")
+        # The endpoint answers beside the page (`cogs serve` at /sparql), linked relatively by default.
+        self.files.update(sparql_page_files(self.site.base, datasets))
         self.sparql = True
 
     def home_page(self) -> None:
