@@ -253,3 +253,16 @@ def test_a_dataset_without_its_csv_still_gets_a_page_and_a_warning(fixture_out: 
     assert "Trade in goods by flow" in page
     assert 'href="data.csv"' not in page  # no download link to a file that is not there
     assert check_links(fixture_out) == []
+
+
+def test_structure_and_component_fragments_land_on_their_rows(built: Path) -> None:
+    qb = "http://purl.org/linked-data/cube#"
+    for entry in json.loads((built / "manifest.json").read_text("utf-8"))["datasets"]:
+        graph = Graph().parse(built / entry["turtle"])
+        page = (built / entry["id"] / "index.html").read_text("utf-8")
+        specs = {str(o) for o in graph.objects(None, URIRef(qb + "component"))}
+        assert specs
+        for spec in specs:
+            fragment = spec.split("#", 1)[1]
+            assert f'id="{fragment}"' in page, spec
+        assert 'id="structure"' in page

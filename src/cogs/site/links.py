@@ -64,7 +64,7 @@ def check_links(out: Path) -> list[Problem]:
                 parser = _Links()
                 parser.feed(target.read_text("utf-8"))
                 ids[target] = parser.ids
-            if parts.fragment not in ids[target] and not re.match(r"^(obs|component|distribution)/", parts.fragment):
+            if parts.fragment not in ids[target] and not re.match(r"^(obs|distribution)/", parts.fragment):
                 problems.append(Problem("site.broken-fragment", f"link {link!r}: no element with id "
                                         f"{parts.fragment!r}", where, hint="link to an id the page has"))
     return problems

@@ -110,6 +110,7 @@ class Dataset:
     csv: str  # site path of the CSV
     rows: int
     files: dict[str, str]  # kind -> site path of a download that exists
+    anchors: dict[str, str] = field(default_factory=dict)  # component property -> its spec's `#fragment`
 
 
 @dataclass
@@ -356,6 +357,7 @@ def _read_dataset(site: Site, entry: dict[str, Any]) -> None:
     dims: list[tuple[float, str]] = []
     measures: list[str] = []
     attributes: list[str] = []
+    anchors: dict[str, str] = {}
     if structure:
         for spec in graph.objects(URIRef(structure), QB.component):
             order = _one(graph, spec, QB.order)
@@ -367,6 +369,8 @@ def _read_dataset(site: Site, entry: dict[str, Any]) -> None:
                     else:
                         (measures if kind == "measure" else attributes).append(prop_uri)
                     _component(site, prop_uri, kind).datasets.add(uri)
+                    if str(spec).startswith(uri + "#"):
+                        anchors[prop_uri] = str(spec)[len(uri) + 1:]
     columns = _read_columns(site, entry, path)
     dimension_uris = [u for _, u in sorted(dims)]
     for column in columns:
@@ -401,7 +405,7 @@ def _read_dataset(site: Site, entry: dict[str, Any]) -> None:
         license=_one(graph, node, DCTERMS.license), landing_page=_one(graph, node, DCAT.landingPage),
         contact=contact, sources=sorted(str(o) for o in graph.objects(node, DCTERMS.source)),
         dimensions=dimension_uris, measures=sorted(measures), attributes=sorted(attributes),
-        columns=columns, csv=files.get("csv", ""), rows=int(entry.get("rows", 0)), files=files,
+        columns=columns, csv=files.get("csv", ""), rows=int(entry.get("rows", 0)), files=files, anchors=anchors,
     )
     site.datasets[uri] = dataset
     family_uri = site.base + family + "/"
