@@ -307,9 +307,11 @@ def translate(config_path: Path | None, csv_path: Path) -> Translation:
                     ("columns",), "write \"columns\": { \"Title\": { \"type\": ... } }")
     for title in columns:
         if title not in header:
+            close = [h for h in header if h.strip().lower() == title.strip().lower()]
+            hint = f"the CSV has {close[0]!r}: match the title exactly" if close else \
+                f"the CSV's columns are: {', '.join(header)}"
             out.problem("csvcubed.column-not-in-data", f"column {title!r} of the config is not in {csv_path.name}",
-                        ("columns", title), f"the CSV's columns are: {', '.join(header)} "
-                        "(csvcubed: col-not-found-in-dat)")
+                        ("columns", title), f"{hint} (csvcubed: col-not-found-in-dat)")
     data: dict[str, Any] = {"columns": {}, "components": {}, "codelists": {}, "units": {}}
     _metadata(config, out, data, csv_path)
     values = {t: sorted({v for v in table.frame[t].to_list() if v is not None and v.strip()}) for t in header}
