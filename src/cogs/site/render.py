@@ -17,10 +17,11 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from rdflib import URIRef
+from rdflib.namespace import DCTERMS, RDFS
 
 from cogs.problems import Location, Problem, Severity
 from cogs.site import assets
-from cogs.site.load import Site, label, read_site, sort_codes
+from cogs.site.load import Site, label, read_site, sort_codes, text
 from cogs.site.rdf import Index, dumps, schema_catalog, schema_dataset
 from cogs.site.search import build_index, plain
 from cogs.site.tables import Observations, observations
@@ -329,7 +330,12 @@ class Renderer:
                         Linker(path).page(target_path) if target_path is not None else (str(o) if is_web(str(o))
                                                                                          else None))
                 statements.append((str(s), self.index.compact(str(p)), str(o), target))
-            self.page(path, "resource.html", [str(owner)], title=title, kind="Resource", statements=statements,
+            kind = "Unit of measure" if "/unit/" in f"/{path}" else "Resource"
+            users = sorted((d for u, o in self.observations.items() if str(owner) in o.used_codes
+                            for d in [site.datasets[u]]), key=lambda d: d.title.lower())
+            self.page(path, "resource.html", [str(owner)], title=title, kind=kind, statements=statements,
+                      datasets=users, description=text(site.graph, owner, (RDFS.comment, DCTERMS.description)),
+                      one_subject=all(row[0] == str(owner) for row in statements),
                       breadcrumbs=self.crumbs(Linker(path), *self.owners(path)))
 
 

@@ -171,6 +171,9 @@ def observations(site: Site, dataset: Dataset) -> Observations:
                 used.add(described.uri)
         out.values = _order(site, list(values.values()))
         mapped[column.name] = values
+    for column in dataset.columns:  # a fixed value on every observation (a unit, say) is used too
+        if column.virtual and column.value_url and not template_variables(column.value_url):
+            used.add(column.value_url)
     for uri in used:
         code = site.codes.get(uri)
         if code is not None:
