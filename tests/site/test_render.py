@@ -266,3 +266,15 @@ def test_structure_and_component_fragments_land_on_their_rows(built: Path) -> No
             fragment = spec.split("#", 1)[1]
             assert f'id="{fragment}"' in page, spec
         assert 'id="structure"' in page
+
+
+def test_descriptions_are_markdown_without_raw_html_and_under_the_page_headings() -> None:
+    from cogs.site.render import markdown
+    html = str(markdown("# Notes\n\nSee **the** [release](https://example.org/r) <b>now</b> "
+                        "[bad](javascript:alert(1))\n"))
+    assert "<h3>Notes</h3>" in html and "<h1>" not in html
+    assert "<strong>the</strong>" in html
+    assert '<a href="https://example.org/r">release</a>' in html
+    assert "&lt;b&gt;now&lt;/b&gt;" in html
+    assert "javascript:" not in html.replace("[bad](javascript:alert(1))", "")
+    assert 'href="javascript' not in html

@@ -15,6 +15,7 @@ from urllib.parse import unquote
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markupsafe import Markup
 from rdflib import URIRef
 from rdflib.namespace import DCTERMS, RDFS
@@ -29,6 +30,16 @@ from cogs.site.tables import Observations, observations
 MAX_OPTIONS = 1000
 LATEST = 10
 _MARKDOWN = MarkdownIt("js-default")  # raw HTML off: markup in metadata is shown as text
+
+
+def _demote_headings(state: StateCore) -> None:
+    """Headings in a description sit under the page's own h1 and h2: `#` becomes h3."""
+    for token in state.tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(6, int(token.tag[1]) + 2)}"
+
+
+_MARKDOWN.core.ruler.push("demote_headings", _demote_headings)
 LICENCES = {
     "http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/": "Open Government Licence v3.0",
     "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/": "Open Government Licence v3.0",
