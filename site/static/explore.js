@@ -56,6 +56,15 @@
         return lookup;
       });
       if (self.form) {
+        /* Very long code lists are cut short in the page: the rest of their options come from meta.json. */
+        meta.columns.forEach(function (c) {
+          var select = self.form.querySelector("select[name='" + c.name + "']");
+          if (!select || !c.values || select.options.length - 1 >= c.values.length) return;
+          for (var i = select.options.length - 1; i < c.values.length; i++) {
+            var v = c.values[i];
+            select.appendChild(el("option", { value: v[0] }, v[1] === v[0] ? v[0] : v[1] + " (" + v[0] + ")"));
+          }
+        });
         self.form.addEventListener("submit", function (e) { e.preventDefault(); self.update(0); });
         Array.prototype.forEach.call(self.form.querySelectorAll("select"), function (s) {
           s.addEventListener("change", function () { self.update(0); });
