@@ -15,6 +15,7 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -405,11 +406,14 @@ def _metadata(config: dict[str, Any], out: Translation, data: dict[str, Any], cs
     issued = _date(config["dataset_issued"], out, "dataset_issued") \
         if isinstance(config.get("dataset_issued"), str) else None
     if issued is None:
-        issued = dt.datetime.fromtimestamp(csv_path.stat().st_mtime, dt.timezone.utc).date().isoformat()
+        epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+        stamp = int(epoch) if epoch.isdigit() else csv_path.stat().st_mtime
+        issued = dt.datetime.fromtimestamp(stamp, dt.timezone.utc).date().isoformat()
+        which = "SOURCE_DATE_EPOCH" if epoch.isdigit() else "the CSV's modification date"
         if not errors(out.problems):
-            out.problem("csvcubed.no-issued-date", f"no dataset_issued: the CSV's modification date {issued} "
-                        "is used", ("dataset_issued",), "add \"dataset_issued\": \"YYYY-MM-DD\" so the date "
-                        "does not change when the file is copied", Severity.WARNING)
+            out.problem("csvcubed.no-issued-date", f"no dataset_issued: {which}, {issued}, is used",
+                        ("dataset_issued",), "add \"dataset_issued\": \"YYYY-MM-DD\" so the date does not "
+                        "change when the file is copied", Severity.WARNING)
     data["issued"] = issued
     if isinstance(config.get("dataset_modified"), str):
         modified = _date(config["dataset_modified"], out, "dataset_modified")

@@ -249,7 +249,9 @@ def test_observation_status_labels_become_gss_markers_with_a_warning(family: Pat
 
 # -- conventions, "Value", codes and numbers as written --------------------------------------------
 
-def test_bare_csv_builds_by_csvcubed_conventions(family: Path, tmp_path: Path) -> None:
+def test_bare_csv_builds_by_csvcubed_conventions(family: Path, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     dataset(family, "bare", None, "Period,Area,Measure,Unit,Value\n2019,North,Jobs,Count,1\n2019,South,Jobs,Count,2\n"
                                   "2020,North,Pay,GBP,3\n")
     result = build(family.parent, tmp_path / "out")
@@ -257,7 +259,9 @@ def test_bare_csv_builds_by_csvcubed_conventions(family: Path, tmp_path: Path) -
     assert dimensions(graph) == {BASE + "bare/dimension/period/", BASE + "bare/dimension/area/", str(QB.measureType)}
     assert result.observations == 3
     assert any(p.code == "csvcubed.no-issued-date" for p in result.problems)
-    assert '"Data"@en' in (tmp_path / "out/inputs/bare/dataset.ttl").read_text()  # title from the file name
+    metadata = (tmp_path / "out/inputs/bare/dataset.ttl").read_text()
+    assert '"Data"@en' in metadata  # the title made from the file name, as csvcubed does
+    assert '"2023-11-14"^^xsd:date' in metadata  # issued: SOURCE_DATE_EPOCH
 
 
 CASES_CSV = "Year,Sector,Value\n2019,Manufacturing A,1\n2020,Manufacturing A,2\n2020,Services B,30\n"
