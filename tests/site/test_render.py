@@ -277,3 +277,13 @@ def test_descriptions_are_markdown_without_raw_html_and_under_the_page_headings(
     assert '<a href="https://example.org/r">release</a>' in html
     assert "&lt;b&gt;now&lt;/b&gt;" in html
     assert 'href="javascript' not in html
+
+
+def test_home_and_family_pages_embed_a_schema_org_data_catalog(built: Path) -> None:
+    manifest = json.loads((built / "manifest.json").read_text("utf-8"))
+    for path, expected in (("index.html", {d["uri"] for d in manifest["datasets"]}),
+                           ("trade/index.html", {d["uri"] for d in manifest["datasets"] if d["id"].startswith("trade/")})):
+        html = (built / path).read_text("utf-8")
+        blocks = [json.loads(b) for b in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)]
+        catalog = next(b for b in blocks if b.get("@type") == "DataCatalog")
+        assert {d["@id"] for d in catalog["dataset"]} == expected

@@ -11,7 +11,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, NamespaceManager
 from rdflib.term import Node
 
-from cogs.site.load import Dataset, Site
+from cogs.site.load import Dataset, Family, Site
 
 PREFIXES = {
     "dcat": "http://www.w3.org/ns/dcat#",
@@ -164,14 +164,21 @@ def schema_dataset(site: Site, dataset: Dataset, temporal: str | None) -> dict[s
     return document
 
 
-def schema_catalog(site: Site) -> dict[str, Any]:
-    return {
+def schema_catalog(site: Site, family: Family | None = None) -> dict[str, Any]:
+    """schema.org `DataCatalog` of the whole site, or of one family."""
+    datasets = [site.datasets[u] for u in family.datasets] if family else list(site.datasets.values())
+    document: dict[str, Any] = {
         "@context": "https://schema.org/",
         "@type": "DataCatalog",
-        "@id": site.base,
-        "url": site.base,
-        "name": site.title,
-        "description": site.description or site.title,
+        "@id": family.uri if family else site.base,
+        "url": family.uri if family else site.base,
+        "name": family.title if family else site.title,
+        "description": (family.description if family else site.description) or site.title,
         "dataset": [{"@type": "Dataset", "@id": d.uri, "name": d.title, "url": d.uri}
-                    for d in sorted(site.datasets.values(), key=lambda d: d.uri)],
+                    for d in sorted(datasets, key=lambda d: d.uri)],
     }
+    if family is not None:
+        document["isPartOf"] = {"@type": "DataCatalog", "@id": site.base, "name": site.title}
+        if family.publisher:
+            document["publisher"] = {"@type": "Organization", "name": family.publisher}
+    return document

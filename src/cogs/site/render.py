@@ -215,7 +215,7 @@ class Renderer:
         lists.sort(key=lambda item: (-item[1], item[0].title.lower()))
         self.page(family.path, "family.html", [uri], title=family.title, family=family, datasets=datasets,
                   shared=shared, codelists=lists, description=plain(family.description)[:300],
-                  breadcrumbs=self.crumbs(to))
+                  breadcrumbs=self.crumbs(to), jsonld=[schema_catalog(site, family)])
 
     def dataset_page(self, uri: str) -> None:
         site = self.site
