@@ -190,7 +190,8 @@ class Renderer:
         site = self.site
         families = [site.families[u] for u in sorted(site.families, key=lambda u: site.families[u].title.lower())]
         datasets = list(site.datasets.values())
-        latest = sorted(datasets, key=lambda d: (d.modified or d.issued, d.title), reverse=True)[:LATEST]
+        by_title = sorted(datasets, key=lambda d: (d.title.lower(), d.uri))
+        latest = sorted(by_title, key=lambda d: d.modified or d.issued, reverse=True)[:LATEST]
         self.page("", "home.html", [site.base], title=site.title, description=plain(site.description),
                   families=families, datasets=datasets, latest=latest, jsonld=[schema_catalog(site)])
 
