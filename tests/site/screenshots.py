@@ -27,7 +27,6 @@ PAGES = {
                  "[data-explorer-chart] svg"),
     "codelist": ("trade/codelist/flow/index.html", None),
     "search": ("search/index.html?q=Westminster", "[data-search-results] h3"),
-    "unit": ("trade/unit/gbp-million/index.html", None),
 }
 
 
