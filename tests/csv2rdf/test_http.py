@@ -22,7 +22,7 @@ EX = "http://example.org/"
 class _Handler(http.server.SimpleHTTPRequestHandler):
     links: dict[str, str] = {}
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
     def end_headers(self) -> None:

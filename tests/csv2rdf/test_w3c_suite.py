@@ -29,7 +29,7 @@ DOC = ROOT / "docs" / "csv2rdf.md"
 def documented_failures(kind: str) -> set[str]:
     """Test ids in the docs' known-failures table for this manifest (`| rdf | test123 | why |`)."""
     text = DOC.read_text()
-    return set(re.findall(rf"^\|\s*{kind}\s*\|\s*(test\d+)\s*\|", text, flags=re.M))
+    return set(re.findall(rf"^\|\s*{kind}\s*\|\s*(test\d+)\s*\|", text, flags=re.MULTILINE))
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,10 @@ import sys
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from cogs.csv2rdf import Resource, csv2json, csv2rdf
 from cogs.csv2rdf.fetch import FetchError, parse_link_header
@@ -43,10 +44,10 @@ class Outcome:
 class _Handler(http.server.BaseHTTPRequestHandler):
     extra: dict[str, dict[str, str]] = {}
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server API
+    def do_GET(self) -> None:
         path = self.path.split("?")[0]
         body: bytes | None = None
         ctype = "application/octet-stream"
@@ -103,7 +104,7 @@ class SuiteServer:
             raise FetchError(f"{url}: outside the test suite")
         local = self.root + url[len(W3C):]
         try:
-            with urllib.request.urlopen(local, timeout=10) as response:  # noqa: S310 - loopback
+            with urllib.request.urlopen(local, timeout=10) as response:
                 links = []
                 for value in response.headers.get_all("Link") or []:
                     links.extend(parse_link_header(value))

@@ -78,7 +78,7 @@ def _sorted_jsonld(value: Any) -> Any:
     return value
 
 
-_WHERE = re.compile(r"^(?P<url>(?:file|https?):\S+?)(?::(?P<line>\d+)(?::(?P<column>\d+))?)?: (?P<message>.*)$", re.S)
+_WHERE = re.compile(r"^(?P<url>(?:file|https?):\S+?)(?::(?P<line>\d+)(?::(?P<column>\d+))?)?: (?P<message>.*)$", re.DOTALL)
 
 
 def _display(url: str) -> str:

@@ -23,8 +23,7 @@ class ParsedCsv:
 
 def decode(data: bytes, encoding: str) -> str:
     text = data.decode(encoding, errors="replace")
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     return text
 
 

@@ -13,9 +13,10 @@ import json
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable
+from typing import Any
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -175,7 +176,7 @@ LEXICAL["datetime"] = LEXICAL["dateTime"]
 
 def _date_native(base: str, text: str) -> Any:
     """A comparable value for date/time constraints (timezone-naive values compare as UTC)."""
-    tz = dt.timezone.utc
+    tz = dt.UTC
     m = re.search(r"(Z|[+-]\d{2}:\d{2})$", text)
     body = text
     if m:
@@ -216,7 +217,7 @@ def compile_number_pattern(pattern: str, group: str | None, decimal: str) -> re.
     m = re.fullmatch(r"([+\-%‰]*)([#0,]*)(?:\.([#0,]*))?(?:E([+\-]?)([#0]+))?([%‰]*)", pattern.replace(group or ",", ",").replace(decimal, "."))
     if not m or not (m.group(2) or m.group(3)):
         return None
-    prefix, integer, fraction, exp_sign, exponent, suffix = m.groups()
+    prefix, integer, fraction, _exp_sign, exponent, suffix = m.groups()
     if re.search(r"0#", integer.replace(",", "")) or ",," in integer or integer.endswith(","):
         return None
     if fraction is not None and (re.search(r"#0", fraction.replace(",", "")) or ",," in fraction):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO
 from urllib.parse import unquote, urljoin, urlsplit
 
 import polars as pl
@@ -36,7 +36,6 @@ from cogs.csv2rdf.rdf import (
     head_triples,
     iri,
     lit_term,
-    literal,
     prov_triples,
 )
 
@@ -103,7 +102,7 @@ def _expand(template: uritemplate.Template, env: Env, n: int) -> pl.Series | str
         parts.append(_expand_expression(part, env, n))
     if all(isinstance(p, str) for p in parts):
         return "".join(p for p in parts if isinstance(p, str))
-    exprs = [pl.lit(p) if isinstance(p, str) else pl.lit(p) for p in parts]
+    exprs = [pl.lit(p) for p in parts]
     return pl.select(pl.concat_str(exprs)).to_series()
 
 
@@ -507,4 +506,4 @@ class _Head:
         self.comments = comments
 
 
-__all__ = ["try_convert", "Any"]
+__all__ = ["BATCH", "try_convert"]

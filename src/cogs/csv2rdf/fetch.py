@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 
@@ -55,7 +55,7 @@ def default_fetch(url: str) -> Resource:
     if parts.scheme in {"http", "https"}:
         request = urllib.request.Request(url, headers={"Accept": "text/csv, application/csvm+json, application/ld+json, application/json, */*"})
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - http(s) only
+            with urllib.request.urlopen(request, timeout=30) as response:
                 content = response.read()
                 headers = response.headers
                 links: list[tuple[str, dict[str, str]]] = []

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urljoin
 
 from language_tags import tags
@@ -650,7 +651,7 @@ def _datatype(value: Any, ctx: Context) -> dts.Datatype | None:
     if isinstance(value, str):
         if value in dts.BUILTINS:
             return dts.Datatype(base=value, iri=dts.BUILTINS[value][0])
-        if re.match(r"^[a-z][a-z0-9+.\-]*://", value, re.I):
+        if re.match(r"^[a-z][a-z0-9+.\-]*://", value, re.IGNORECASE):
             ctx.warn(f"datatype {value!r} is not a built-in datatype; describe it with {{\"@id\": ..., \"base\": ...}}")
             return None
         ctx.warn(f"ignoring unknown datatype {value!r}")

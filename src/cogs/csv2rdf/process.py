@@ -14,7 +14,7 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 from cogs.csv2rdf import csvparse, uritemplate
 from cogs.csv2rdf import datatypes as dts
-from cogs.csv2rdf.fetch import FetchError, Fetcher, Resource, default_fetch
+from cogs.csv2rdf.fetch import Fetcher, FetchError, Resource, default_fetch
 from cogs.csv2rdf.metadata import (
     Column,
     Context,

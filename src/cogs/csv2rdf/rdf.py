@@ -15,8 +15,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from cogs.csv2rdf import datatypes as dts
-from cogs.csv2rdf.metadata import Column, TableGroup, expand_curie
-from cogs.csv2rdf.prefixes import PREFIXES
+from cogs.csv2rdf.metadata import TableGroup, expand_curie
 from cogs.csv2rdf.process import AnnotatedTable, Row, column_variables, row_variables
 
 CSVW = "http://www.w3.org/ns/csvw#"
@@ -202,7 +201,7 @@ def _row_titles(at: AnnotatedTable, row: Row) -> list[str]:
 
 def _now() -> str:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch else dt.datetime.now(dt.timezone.utc)
+    moment = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime.now(dt.UTC)
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
@@ -288,4 +287,4 @@ def ntriples(triples: Iterator[Triple]) -> str:
     return "".join(f"{s} {p} {o} .\n" for s, p, o in triples)
 
 
-__all__ = ["PREFIXES", "Column", "Options", "group_triples", "ntriples"]
+__all__ = ["Options", "group_triples", "head_triples", "ntriples", "prov_triples"]
