@@ -125,7 +125,7 @@ def read_region(path: Path, sheet: str | None, cell_range: str | None, where: Lo
                                  hint="put the workbook beside dataset.toml or set `data = ...` to its path")])
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises several error types for files it cannot open
+    except (python_calamine.CalamineError, OSError) as exc:  # all of calamine's errors derive from CalamineError
         raise CogsError([Problem("sheet.unreadable", f"cannot read {path.name} as a spreadsheet: {exc}",
                                  Location(str(path)), hint="save it as .xlsx or .ods")]) from None
     names = list(book.sheet_names)

@@ -143,8 +143,7 @@ def _read_csv(path: Path, encoding: str | None) -> Table:
     problems: list[Problem] = []
     codec = codecs.lookup(encoding or "utf-8").name
     if codec == "utf-8":
-        if raw.startswith(codecs.BOM_UTF8):
-            raw = raw[len(codecs.BOM_UTF8):]
+        raw = raw.removeprefix(codecs.BOM_UTF8)
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError as exc:

@@ -57,7 +57,7 @@ def test_every_case_has_expected_problems_beside_it() -> None:
 def test_windows_1252_detected_reads_the_same_as_declared(tmp_path: Path) -> None:
     family = make_project(tmp_path / "project")
     copy_case(MESSY / "windows-1252-detected", family, "cp1252")
-    result = build(tmp_path / "project", tmp_path / "out")
+    build(tmp_path / "project", tmp_path / "out")
     text = (tmp_path / "out/inputs/cp1252/data.csv").read_text("utf-8")
     assert "Cafés" in text
 

@@ -13,7 +13,13 @@ import pytest
 
 from cogs.build import build
 from cogs.problems import CogsError, Severity
-from cogs.spreadsheet import cell_text, column_letters, column_number, parse_range, read_region
+from cogs.spreadsheet import (
+    cell_text,
+    column_letters,
+    column_number,
+    parse_range,
+    read_region,
+)
 from cogs.table import DataPath, ReadOptions, Unpivot, read_table
 
 from .conftest import make_project
