@@ -165,22 +165,21 @@ def main() -> None:
         runs: list[tuple[str, list[Path]]] = []
         if rows in args.rows:
             runs += [("cogs", [meta, obs]), ("oxigraph-load", [whole]), ("cogs", [whole])]
-            if rows <= 100_000:
-                runs.append(("cogs-sparql", [whole]))
             if rows <= args.pyshacl_rows:
                 runs.append(("pyshacl-ic1", [whole]))
         if rows <= args.pyshacl_all_rows:
-            runs += [("cogs", [whole]), ("pyshacl-all", [whole])]
+            runs += [("cogs", [whole]), ("cogs-sparql", [whole]), ("pyshacl-all", [whole])]
         for task, files in runs:
             result = measure_rss(task, files, args.timeout)
-            result.update(rows=rows, input=" + ".join(f.name for f in files),
+            result.update(load=round(os.getloadavg()[0], 1), rows=rows, input=" + ".join(f.name for f in files),
                           input_mb=round(sum(f.stat().st_size for f in files) / 1e6, 1))
             results.append(result)
             print(json.dumps(result), flush=True)
-    print("\n| observations | task | input | seconds | peak MB |\n|---|---|---|---|---|")
+    print(f"\nCPUs: {os.cpu_count()}\n")
+    print("| observations | task | input | seconds | peak MB | load average |\n|---|---|---|---|---|---|")
     for r in results:
         secs = r["seconds"] if r["seconds"] is not None else f"> {r['timeout']} (stopped)"
-        print(f"| {r['rows']:,} | {r['task']} | {r['input']} ({r['input_mb']} MB) | {secs} | {r.get('peak_mb', '')} |")
+        print(f"| {r['rows']:,} | {r['task']} | {r['input']} ({r['input_mb']} MB) | {secs} | {r.get('peak_mb', '')} | {r['load']} |")
 
 
 if __name__ == "__main__":

@@ -155,13 +155,18 @@ def _terms(source: Source, lines: pl.LazyFrame) -> pl.LazyFrame:
     obj = rest.str.head(-2)  # canonical lines end " ."
     if source.quads:
         graph = rest.str.head(-2).str.extract(r"\s(<[^<>\"\s]*>|_:\S+)$", 1)
-        obj = pl.when(graph.is_null()).then(obj).otherwise(obj.str.head(-(graph.str.len_chars() + 1)))
-    return frame.with_columns(obj.alias("o"), rest.str.ends_with(" .").alias("canonical"))
+        obj = pl.when(graph.is_null()).then(obj).otherwise(obj.str.head(-(graph.str.len_chars().cast(pl.Int64) + 1)))
+    canonical = rest.str.ends_with(" .") & pl.col("p").str.starts_with("<") & pl.col("p").str.ends_with(">")
+    return frame.with_columns(obj.alias("o"), canonical.alias("canonical"))
+
+
+class _Layout(Exception):
+    """Lines not in the canonical layout (one space between terms, " ." at the end)."""
 
 
 def _check_layout(source: Source, frame: pl.DataFrame) -> None:
     if frame.height and not frame.select(pl.col("canonical").all()).item():
-        raise Unsupported(f"{source.name} is not in canonical one-space N-Triples layout")
+        raise _Layout(source.name)
 
 
 def read_hashed(source: Source) -> Iterator[pl.DataFrame]:
@@ -514,7 +519,14 @@ def _validate(files: list[Path], shapes: Shapes) -> list[Violation]:
     lit_parts: list[pl.DataFrame] = []
     name_parts: list[pl.DataFrame] = []
     for n, source in enumerate(srcs):
-        for block in read_hashed(source):
+        try:
+            blocks = list(read_hashed(source))
+        except _Layout:
+            # Valid N-Triples in another layout (tabs, several spaces): let Oxigraph rewrite it.
+            assert source.path is not None
+            source = srcs[n] = Source(source.name, data=_canonical_nquads(source.path), quads=True)
+            blocks = list(read_hashed(source))
+        for block in blocks:
             name_parts.append(block.filter(pl.col("name").is_not_null()).select("s", "name"))
             lit_parts.append(block.filter(pl.col("lit").is_not_null()).select("s", "p", "o", "lit"))
             block = block.select("s", "p", "o", pl.lit(n, pl.UInt16).alias("src")).rechunk()
