@@ -76,3 +76,13 @@ def test_every_problem_code_is_documented() -> None:
     codes = set(default_shapes().codes()) | {"validate-no-such-file", "validate-unknown-format",
                                              "validate-rdf-syntax", "validate-columnar-unsupported"}
     assert {c for c in codes if f"`{c}`" not in text} == set()
+
+
+def test_the_documented_severity_is_the_shapes_severity() -> None:
+    import re
+
+    from cogs.validate import default_shapes
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "validate.md").read_text(encoding="utf-8")
+    documented = dict(re.findall(r"^\| `([a-z0-9-]+)` \| (error|warning) \|", text, flags=re.M))
+    assert {c.code: str(c.severity) for c in default_shapes().checks} == documented

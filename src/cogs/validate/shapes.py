@@ -137,8 +137,8 @@ def _compile_shape(graph: rdflib.Graph, shape: Node, parent: Node | None) -> lis
     if code is None:
         raise ShapeError(f"shape {shape} has no cogs:code: give every shape its stable problem code")
     ic = _annotation(graph, shape, parent, COGS.icNumber)
-    severity = _SEVERITY[graph.value(shape, SH.severity) or graph.value(parent, SH.severity) or SH.Violation]  # type: ignore[index]
-    message = str(graph.value(shape, SH.message) or graph.value(parent, SH.message) or graph.value(shape, RDFS.label) or code)
+    severity = _SEVERITY[_annotation(graph, shape, parent, SH.severity) or SH.Violation]  # type: ignore[index]
+    message = str(_annotation(graph, shape, parent, SH.message) or graph.value(shape, RDFS.label) or code)
     base = dict(shape=str(shape), code=str(code), severity=severity, target=target, ic=int(ic) if ic is not None else None)
     checks: list[Check] = []
     for prop_shape in graph.objects(shape, SH.property):
