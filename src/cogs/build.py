@@ -26,7 +26,9 @@ from cogs.codelists import generated
 from cogs.config import FamilyConfig, ProjectConfig, load_project
 from cogs.cube import Prepared, Scope, prepare, resolve_definitions
 from cogs.model import CodeList, CodeListKind, Dataset, Family
+from cogs.cells import CellLocator
 from cogs.site import render_site
+from cogs.validate import validate_graph_files
 from cogs.problems import CogsError, Problem, Severity, errors
 from cogs.table import LINE
 from cogs.uris import Minter
@@ -65,6 +67,15 @@ def build(root: Path, out: Path, *, strict: bool = False, progress: Progress = _
     staging.mkdir(parents=True)
     try:
         result = _write(project, minter, families, prepared, staging, progress)
+        progress("validating against the shapes", 0, 1)
+        locator = CellLocator([item for items in prepared.values() for item in items])
+        found = validate_graph_files([staging / DUMP], locate=locator)
+        problems = problems + found
+        if errors(found) or (strict and any(p.severity is Severity.WARNING for p in found)):
+            raise CogsError(problems)
+        progress("rendering the site", 0, 1)
+        theme = project.root / THEME
+        problems.extend(render_site(staging, theme_dir=theme if theme.is_dir() else None))
         result.problems = problems + result.problems
         _swap(staging, out)
     except BaseException:
@@ -178,8 +189,6 @@ def _write(project: ProjectConfig, minter: Minter, families: list[Family], prepa
     manifest = {"base_uri": minter.base, "dump": DUMP, "datasets": manifest_datasets, "graphs": result.graphs,
                 "codelists": sorted(written_lists)}
     (staging / "manifest.json").write_bytes(csvw.dumps(manifest))
-    theme = project.root / THEME
-    result.problems.extend(render_site(staging, theme_dir=theme if theme.is_dir() else None))
     return result
 
 

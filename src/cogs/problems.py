@@ -42,7 +42,7 @@ class Problem:
     focus: str | None = None
 
     def __str__(self) -> str:
-        where = f"{self.location}: " if self.location else ""
+        where = f"{self.location}: " if self.location else (f"<{self.focus}>: " if self.focus else "")
         text = f"{where}{self.severity}[{self.code}] {self.message}"
         if self.hint:
             text += f"\n    hint: {self.hint}"
