@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import polars as pl
 import pyoxigraph as ox
@@ -79,7 +79,7 @@ def h(text: str) -> int:
 
 # Reading ------------------------------------------------------------------------------------
 
-_LINES = dict(has_header=False, separator="\x1f", quote_char=None, new_columns=["line"],
+_LINES: dict[str, Any] = dict(has_header=False, separator="\x1f", quote_char=None, new_columns=["line"],
               schema={"line": pl.String}, comment_prefix="#")
 
 
@@ -123,7 +123,7 @@ def _gzip_open(path: Path, mode: str) -> IO[bytes]:
     try:
         from isal import igzip
 
-        return igzip.open(path, mode)  # type: ignore[no-any-return]
+        return igzip.open(path, mode)  # type: ignore[no-any-return,no-untyped-call]
     except ImportError:  # pragma: no cover - isal is a dependency
         return gzip.open(path, mode)  # type: ignore[return-value]
 
@@ -531,7 +531,7 @@ def _validate(files: list[Path], shapes: Shapes) -> list[Violation]:
             lit_parts.append(block.filter(pl.col("lit").is_not_null()).select("s", "p", "o", "lit"))
             block = block.select("s", "p", "o", pl.lit(n, pl.UInt16).alias("src")).rechunk()
             for (pred,), part in block.partition_by("p", as_dict=True, include_key=False).items():
-                parts.setdefault(int(pred), []).append(part)  # type: ignore[call-overload]
+                parts.setdefault(int(pred), []).append(part)
     by_p = {p: pl.concat(ps) for p, ps in parts.items()}
     del parts
     empty = pl.DataFrame(schema={"s": pl.UInt64, "o": pl.UInt64, "src": pl.UInt16})

@@ -139,7 +139,7 @@ def _compile_shape(graph: rdflib.Graph, shape: Node, parent: Node | None) -> lis
     ic = _annotation(graph, shape, parent, COGS.icNumber)
     severity = _SEVERITY[_annotation(graph, shape, parent, SH.severity) or SH.Violation]  # type: ignore[index]
     message = str(_annotation(graph, shape, parent, SH.message) or graph.value(shape, RDFS.label) or code)
-    base = dict(shape=str(shape), code=str(code), severity=severity, target=target, ic=int(ic) if ic is not None else None)
+    base = dict(shape=str(shape), code=str(code), severity=severity, target=target, ic=int(str(ic)) if ic is not None else None)
     checks: list[Check] = []
     for prop_shape in graph.objects(shape, SH.property):
         checks.extend(_compile_shape(graph, prop_shape, shape))
@@ -174,14 +174,14 @@ def _path(graph: rdflib.Graph, node: Node) -> str:
     if isinstance(node, URIRef):
         return _iri(node)
     if (node, RDF.first, None) in graph:
-        return "(" + "/".join(_path(graph, n) for n in Collection(graph, node)) + ")"  # type: ignore[arg-type]
+        return "(" + "/".join(_path(graph, n) for n in Collection(graph, node)) + ")"
     for prop, fmt in ((SH.inversePath, "^{}"), (SH.zeroOrMorePath, "{}*"), (SH.oneOrMorePath, "{}+"), (SH.zeroOrOnePath, "{}?")):
         inner = graph.value(node, prop)
         if inner is not None:
             return "(" + fmt.format(_path(graph, inner)) + ")"
     alternatives = graph.value(node, SH.alternativePath)
     if alternatives is not None:
-        return "(" + "|".join(_path(graph, n) for n in Collection(graph, alternatives)) + ")"  # type: ignore[arg-type]
+        return "(" + "|".join(_path(graph, n) for n in Collection(graph, alternatives)) + ")"
     raise ShapeError(f"unsupported sh:path {node}")
 
 
@@ -217,14 +217,14 @@ def _core_constraints(graph: rdflib.Graph, shape: Node, path: str) -> list[tuple
     value = f"?this {path} ?value ."
     min_count = graph.value(shape, SH.minCount)
     if min_count is not None:
-        n = int(min_count)
+        n = int(str(min_count))
         if n == 1:
             out.append(("minCount", f"FILTER NOT EXISTS {{ ?this {path} ?value }}"))
         elif n > 1:
             out.append(("minCount", f"OPTIONAL {{ {value} }} }} GROUP BY ?this HAVING (COUNT(DISTINCT ?value) < {n})"))
     max_count = graph.value(shape, SH.maxCount)
     if max_count is not None:
-        out.append(("maxCount", f"{value} }} GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {int(max_count)})"))
+        out.append(("maxCount", f"{value} }} GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {int(str(max_count))})"))
     datatype = graph.value(shape, SH.datatype)
     if datatype is not None:
         cond = f"!isLiteral(?value) || datatype(?value) != {_iri(datatype)}"
@@ -239,7 +239,7 @@ def _core_constraints(graph: rdflib.Graph, shape: Node, path: str) -> list[tuple
         out.append(("nodeKind", f"{value} FILTER ({_NODE_KIND[kind]})"))  # type: ignore[index]
     members = graph.value(shape, SH["in"])
     if members is not None:
-        same = " || ".join(f"sameTerm(?value, {_term(m)})" for m in Collection(graph, members))  # type: ignore[arg-type]
+        same = " || ".join(f"sameTerm(?value, {_term(m)})" for m in Collection(graph, members))
         out.append(("in", f"{value} FILTER (!({same or 'false'}))"))
     has_value = graph.value(shape, SH.hasValue)
     if has_value is not None:

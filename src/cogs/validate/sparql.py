@@ -49,7 +49,7 @@ def display_term(term: Term | ox.Triple) -> str:
 
 def _subclasses(store: ox.Store, cls: str) -> list[str]:
     query = f"SELECT DISTINCT ?c WHERE {{ ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{cls}> }}"
-    found = {term_text(row["c"]) for row in store.query(query, use_default_graph_as_union=True)}  # type: ignore[index,union-attr]
+    found = {term_text(row["c"]) for row in store.query(query, use_default_graph_as_union=True)}  # type: ignore[union-attr]
     found.add(cls)
     return sorted(found)
 
