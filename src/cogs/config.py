@@ -275,6 +275,11 @@ def load_site(root: Path) -> SiteConfig:
                       data.get("publisher"), data.get("license"))
 
 
+# Built-in components whose single value still joins a table to others (a UK-only table's area,
+# a one-year table's period): a constant column of these is expected, not worth a warning.
+JOINABLE = frozenset({"period", "geography"})
+
+
 def load_dataset(folder: Path, family_id: str) -> DatasetConfig:
     """A dataset folder's config: `dataset.toml`, else a csvcubed `qube-config.json` or a bare tidy CSV."""
     path = folder / DATASET_FILE
@@ -311,7 +316,8 @@ def dataset_from_data(folder: Path, path: Path, data: dict[str, Any],
         sheet=data.get("sheet"), range=data.get("range"),
         unpivot=Unpivot(tuple([unpivot["columns"]] if isinstance(unpivot["columns"], str) else unpivot["columns"]),
                         unpivot["into"], unpivot["value"], dict(unpivot.get("names", {}))) if unpivot else None,
-        drop=tuple(drop) + tuple(data.get("ignore_columns", ())), constant_check=tuple(t for t, c in columns.items() if c.role in ("dimension", "attribute")),
+        drop=tuple(drop) + tuple(data.get("ignore_columns", ())), constant_check=tuple(t for t, c in columns.items() if c.role in ("dimension", "attribute")
+                                                    and c.component not in JOINABLE),
         location=Location(str(path), *(locate(["data"]) or locate(["sheet"]) or (None, None))),
         key_locations={key: Location(str(path), *(locate([key]) or (None, None)))
                        for key in ("sheet", "range", "unpivot") if key in data},
