@@ -8,7 +8,7 @@ place and agree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
@@ -565,6 +565,10 @@ class _Builder:
             self.measures.append(measure)
         datatypes = {config.datatype} if config.datatype else {m.datatype or "decimal" for m in self.measures}
         datatype = sorted(datatypes)[0] if len(datatypes) == 1 else "decimal"
+        # The values' datatype is the measures' range, so a column override applies to them too.
+        self.measures = [m if m.datatype == datatype else replace(m, datatype=datatype) for m in self.measures]
+        if measure is not None:
+            measure = self.measures[-1]
         bad = values.is_not_null() & ~values.str.contains(NUMBER.get(datatype, NUMBER["decimal"]))
         if bad.any():
             problems.extend(located(self.table, bad, config.title, "obs.not-a-number",

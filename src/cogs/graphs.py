@@ -202,7 +202,7 @@ def reused_property(graph: Graph, uri: str, codelist: str | None = None) -> None
 
 def component_property(graph: Graph, component: Component, kind: str, codelists: dict[str, CodeList]) -> None:
     prop = URIRef(component.uri)
-    if not component.minted:
+    if not component.minted and component.uri in REUSED:
         graph.add((prop, RDF.type, COMPONENT_TYPES[kind]))
         reference = next((c.uri for c in codelists.values() if str(c.kind) == component.codelist), None)
         reused_property(graph, component.uri, reference)

@@ -252,12 +252,13 @@ def test_observation_status_labels_become_gss_markers_with_a_warning(family: Pat
 def test_bare_csv_builds_by_csvcubed_conventions(family: Path, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    # Every measure for every key: a multi-measure cube must hold them all (Data Cube IC-17).
     dataset(family, "bare", None, "Period,Area,Measure,Unit,Value\n2019,North,Jobs,Count,1\n2019,South,Jobs,Count,2\n"
-                                  "2020,North,Pay,GBP,3\n")
+                                  "2019,North,Pay,GBP,3\n2019,South,Pay,GBP,4\n")
     result = build(family.parent, tmp_path / "out")
     graph = structure(tmp_path / "out", "bare")
     assert dimensions(graph) == {BASE + "bare/dimension/period/", BASE + "bare/dimension/area/", str(QB.measureType)}
-    assert result.observations == 3
+    assert result.observations == 4
     assert any(p.code == "csvcubed.no-issued-date" for p in result.problems)
     metadata = (tmp_path / "out/inputs/bare/dataset.ttl").read_text()
     assert '"Data"@en' in metadata  # the title made from the file name, as csvcubed does
