@@ -104,6 +104,9 @@ class DatasetConfig:
     landing_page: str | None = None
     source: tuple[str, ...] = ()
     definitions: Definitions = field(default_factory=Definitions)
+    publisher: str | None = None  # each of these three overrides the family's
+    publisher_uri: str | None = None
+    contact_point: str | None = None
 
 
 @dataclass(frozen=True)
@@ -335,7 +338,8 @@ def dataset_from_data(folder: Path, path: Path, data: dict[str, Any],
         encoding=data.get("encoding"), summary=data.get("summary", ""),
         modified=data.get("modified"), keywords=tuple(data.get("keywords", ())),
         landing_page=data.get("landing_page"), source=tuple(data.get("source", ())),
-        definitions=definitions,
+        definitions=definitions, publisher=data.get("publisher"), publisher_uri=data.get("publisher_uri"),
+        contact_point=data.get("contact_point"),
     )
 
 

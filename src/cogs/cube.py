@@ -650,6 +650,7 @@ class _Builder:
             family=family.id, id=config.id, uri=uri, title=config.title, description=config.description,
             issued=config.issued, modified=config.modified, keywords=config.keywords,
             landing_page=config.landing_page, source=config.source, summary=config.summary,
+            publisher=config.publisher, publisher_uri=config.publisher_uri, contact_point=config.contact_point,
             columns=tuple(self.columns), dimensions=tuple(self.dimensions),
             measures=tuple(dict.fromkeys(self.measures)), attributes=tuple(self.attributes),
             codelists=tuple(sorted(self.codelists.values(), key=lambda c: c.uri)),

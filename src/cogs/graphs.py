@@ -6,6 +6,7 @@ Observations never come here: they are written column-wise by `cogs.observations
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from rdflib import Graph, Literal, URIRef
@@ -69,9 +70,11 @@ def dcat_record(graph: Graph, dataset: Dataset, family: Family, minter: Minter) 
         graph.add((ds, DCAT.landingPage, URIRef(dataset.landing_page)))
     for source in dataset.source:
         graph.add((ds, DCTERMS.source, URIRef(source)))
-    graph.add((ds, DCTERMS.publisher, publisher_uri(family)))
+    who = Agent.of(family, dataset)
+    graph.add((ds, DCTERMS.publisher, who.uri))
     graph.add((ds, DCTERMS.license, URIRef(family.license)))
-    graph.add((ds, DCAT.contactPoint, URIRef(f"{family.uri}#contact")))
+    graph.add((ds, DCAT.contactPoint, who.contact))
+    who.describe(graph)
     graph.add((ds, DCTERMS.isPartOf, URIRef(family.uri)))
     for key, file, media, title in DISTRIBUTIONS:
         dist = URIRef(f"{dataset.uri}#distribution/{key}")
@@ -85,23 +88,34 @@ def dcat_record(graph: Graph, dataset: Dataset, family: Family, minter: Minter) 
         graph.add((dist, DCTERMS.license, URIRef(family.license)))
 
 
-def publisher_uri(family: Family) -> URIRef:
-    return URIRef(family.publisher_uri or f"{family.uri}#publisher")
+@dataclass(frozen=True)
+class Agent:
+    """Who publishes a family or dataset, and how to reach them."""
 
+    name: str
+    uri: URIRef
+    contact: URIRef
+    contact_point: str
 
-def agents(graph: Graph, family: Family) -> None:
-    """The family's publisher and contact point."""
-    publisher = publisher_uri(family)
-    graph.add((publisher, RDF.type, FOAF.Organization))
-    graph.add((publisher, FOAF.name, en(family.publisher)))
-    graph.add((publisher, RDFS.label, en(family.publisher)))
-    contact = URIRef(f"{family.uri}#contact")
-    graph.add((contact, RDF.type, VCARD.Organization))
-    graph.add((contact, VCARD.fn, en(family.publisher)))
-    if family.contact_point.startswith("mailto:"):
-        graph.add((contact, VCARD.hasEmail, URIRef(family.contact_point)))
-    else:
-        graph.add((contact, VCARD.hasURL, URIRef(family.contact_point)))
+    @classmethod
+    def of(cls, family: Family, dataset: Dataset | None = None) -> Agent:
+        """The family's publisher, or the dataset's own where it names one."""
+        if dataset is not None and (dataset.publisher or dataset.publisher_uri or dataset.contact_point):
+            name = dataset.publisher or family.publisher
+            uri = dataset.publisher_uri or (family.publisher_uri if name == family.publisher else None)
+            return cls(name, URIRef(uri or f"{dataset.uri}#publisher"), URIRef(f"{dataset.uri}#contact"),
+                       dataset.contact_point or family.contact_point)
+        return cls(family.publisher, URIRef(family.publisher_uri or f"{family.uri}#publisher"),
+                   URIRef(f"{family.uri}#contact"), family.contact_point)
+
+    def describe(self, graph: Graph) -> None:
+        graph.add((self.uri, RDF.type, FOAF.Organization))
+        graph.add((self.uri, FOAF.name, en(self.name)))
+        graph.add((self.uri, RDFS.label, en(self.name)))
+        graph.add((self.contact, RDF.type, VCARD.Organization))
+        graph.add((self.contact, VCARD.fn, en(self.name)))
+        kind = VCARD.hasEmail if self.contact_point.startswith("mailto:") else VCARD.hasURL
+        graph.add((self.contact, kind, URIRef(self.contact_point)))
 
 
 def dataset_graph(dataset: Dataset, family: Family, minter: Minter, codelists: dict[str, CodeList]) -> Graph:
@@ -110,7 +124,6 @@ def dataset_graph(dataset: Dataset, family: Family, minter: Minter, codelists: d
     ds = URIRef(dataset.uri)
     graph.add((ds, RDF.type, QB.DataSet))
     dcat_record(graph, dataset, family, minter)
-    agents(graph, family)
     structure = URIRef(minter.structure(dataset.family, dataset.id))
     graph.add((ds, QB.structure, structure))
     graph.add((structure, RDF.type, QB.DataStructureDefinition))
@@ -294,10 +307,11 @@ def catalog_graph(site_title: str, site_description: str, families: list[Family]
         graph.add((node, DCTERMS.title, en(family.title)))
         graph.add((node, RDFS.label, en(family.title)))
         graph.add((node, DCTERMS.description, en(family.description)))
-        graph.add((node, DCTERMS.publisher, publisher_uri(family)))
+        publisher = Agent.of(family)
+        graph.add((node, DCTERMS.publisher, publisher.uri))
         graph.add((node, DCTERMS.license, URIRef(family.license)))
         graph.add((node, DCTERMS.isPartOf, root))
-        agents(graph, family)
+        publisher.describe(graph)
         for theme in family.themes:
             concept = theme_uri(minter, theme)
             graph.add((node, DCAT.theme, concept))

@@ -107,6 +107,9 @@ class Dataset:
     observations: int
     source_csv: str
     csv_name: str = "data.csv"
+    publisher: str | None = None  # these three override the family's when set
+    publisher_uri: str | None = None
+    contact_point: str | None = None
     statuses: tuple[str, ...] = ()
 
     @property
