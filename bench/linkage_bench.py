@@ -28,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+import cogs.build  # noqa: E402
 from cogs import linkage, quality, revisions  # noqa: E402
 from cogs.build import build  # noqa: E402
 
@@ -76,6 +77,8 @@ def timed_build(families: Path, out: Path) -> dict[str, float]:
     timer.wrap(linkage, "linkage_triples", "linkage triples")
     timer.wrap(quality, "assess", "quality")
     timer.wrap(revisions, "build_changes", "changes")
+    if hasattr(cogs.build, "render_site"):
+        timer.wrap(cogs.build, "render_site", "site")
     started, cpu = time.perf_counter(), time.process_time()
     try:
         build(families, out)
@@ -124,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{kind}: wall: build {median['build']:.2f}s, linkage stage {median['stage']:.2f}s "
               f"({median['stage'] / median['build']:.1%}); CPU: build {median['build cpu']:.2f}s, linkage stage "
               f"{median['stage cpu']:.2f}s ({median['stage cpu'] / median['build cpu']:.1%}) [wall: {parts}]")
+        if "site" in median:
+            print(f"  without the site stage: wall {median['stage'] / (median['build'] - median['site']):.1%}, "
+                  f"CPU {median['stage cpu'] / (median['build cpu'] - median['site cpu']):.1%}")
     print("files: " + ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in sizes.items())
           + f"; linkage graph {graph['triples']} triples of {sum(int(g['triples']) for g in manifest['graphs'])}")
     return 0
