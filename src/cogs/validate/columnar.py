@@ -170,15 +170,13 @@ def _check_layout(source: Source, frame: pl.DataFrame) -> None:
 
 
 def read_hashed(source: Source) -> Iterator[pl.DataFrame]:
-    """Blocks of s, p, o as hashes; lit: the object's text when it is a literal; name: the
-    subject's text on its rdf:type lines (to name observations in reports)."""
+    """Blocks of s, p, o as hashes, and lit: the object's text when it is a literal."""
     obj = pl.col("o")
 
     def hashed(lines: pl.LazyFrame) -> pl.LazyFrame:
         return _terms(source, lines).select(
             pl.col("s").hash().alias("s"), pl.col("p").hash().alias("p"), obj.hash().alias("o"),
             pl.when(obj.str.starts_with('"')).then(obj).alias("lit"),
-            pl.when(pl.col("p") == RDF_TYPE).then(pl.col("s")).alias("name"),
             pl.col("canonical"),
         )
 
@@ -202,15 +200,16 @@ def metadata_lines(source: Source, observations: pl.Series) -> bytes:
     return ("\n".join(out) + "\n").encode()
 
 
-def object_texts(srcs: list[Source], wanted: set[int]) -> dict[int, str]:
-    """The text of objects with the given hashes (read again, only to word a report)."""
+def term_texts(srcs: list[Source], wanted: set[int], column: str) -> dict[int, str]:
+    """The text of subjects or objects (`column` "s" or "o") with the given hashes, read again
+    only to word a report."""
     found: dict[int, str] = {}
     keys = pl.Series(sorted(wanted), dtype=pl.UInt64)
     for source in srcs:
         for lines in source.blocks():
-            frame = (_terms(source, lines).select(pl.col("o"), pl.col("o").hash().alias("h"))
+            frame = (_terms(source, lines).select(pl.col(column).alias("t"), pl.col(column).hash().alias("h"))
                      .filter(pl.col("h").is_in(keys.implode())).unique("h").collect())
-            found.update(zip(frame["h"].to_list(), frame["o"].to_list(), strict=True))
+            found.update(zip(frame["h"].to_list(), frame["t"].to_list(), strict=True))
     return found
 
 
@@ -517,7 +516,6 @@ def _validate(files: list[Path], shapes: Shapes) -> list[Violation]:
     type_p = h(RDF_TYPE)
     parts: dict[int, list[pl.DataFrame]] = {}
     lit_parts: list[pl.DataFrame] = []
-    name_parts: list[pl.DataFrame] = []
     for n, source in enumerate(srcs):
         try:
             blocks = list(read_hashed(source))
@@ -527,12 +525,11 @@ def _validate(files: list[Path], shapes: Shapes) -> list[Violation]:
             source = srcs[n] = Source(source.name, data=_canonical_nquads(source.path), quads=True)
             blocks = list(read_hashed(source))
         for block in blocks:
-            name_parts.append(block.filter(pl.col("name").is_not_null()).select("s", "name"))
             lit_parts.append(block.filter(pl.col("lit").is_not_null()).select("s", "p", "o", "lit"))
             block = block.select("s", "p", "o", pl.lit(n, pl.UInt16).alias("src")).rechunk()
             for (pred,), part in block.partition_by("p", as_dict=True, include_key=False).items():
                 parts.setdefault(int(pred), []).append(part)
-    by_p = {p: pl.concat(ps) for p, ps in parts.items()}
+    by_p = {p: pl.concat(ps, rechunk=False) for p, ps in parts.items()}
     del parts
     empty = pl.DataFrame(schema={"s": pl.UInt64, "o": pl.UInt64, "src": pl.UInt16})
     obs_ids = by_p.get(type_p, empty).filter(pl.col("o") == h(OBSERVATION))["s"].unique()
@@ -543,7 +540,7 @@ def _validate(files: list[Path], shapes: Shapes) -> list[Violation]:
             meta_sources.update(frame.filter(~mine)["src"].unique().to_list())
             frame = frame.filter(mine)
         by_p[pred] = frame.drop("src")
-    lits = pl.concat(lit_parts) if lit_parts else pl.DataFrame(schema={"s": pl.UInt64, "p": pl.UInt64, "o": pl.UInt64, "lit": pl.String})
+    lits = pl.concat(lit_parts, rechunk=False) if lit_parts else pl.DataFrame(schema={"s": pl.UInt64, "p": pl.UInt64, "o": pl.UInt64, "lit": pl.String})
     lits = lits.filter(pl.col("s").is_in(obs_ids.implode()))
     store = ox.Store()
     for n in sorted(meta_sources):
@@ -568,11 +565,11 @@ def _validate(files: list[Path], shapes: Shapes) -> list[Violation]:
               if v not in cube.names}
     texts = dict(cube.names)
     if wanted:
-        texts.update(object_texts(srcs, {w for w in wanted if w is not None}))
+        texts.update(term_texts(srcs, {w for w in wanted if w is not None}, "o"))
+    names: dict[int, str] = {}
     if found:
-        focus = pl.concat([rows.select("s") for _, rows in found]).unique()
-        named = pl.concat(name_parts).join(focus, on="s", how="semi").unique("s")
-        names = {s: (n[1:-1] if n.startswith("<") else n) for s, n in named.iter_rows()}
+        focus = set(pl.concat([rows.select("s") for _, rows in found])["s"].to_list())
+        names = {s: (n[1:-1] if n.startswith("<") else n) for s, n in term_texts(srcs, focus, "s").items()}
     for check, rows in found:
         violations.extend(_violations(rows, check, names, texts))
     return sorted(set(violations))
