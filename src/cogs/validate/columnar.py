@@ -182,7 +182,7 @@ def read_hashed(source: Source) -> Iterator[pl.DataFrame]:
 
     if source.path is not None and source.path.suffix != ".gz":
         # polars' streaming engine reads a plain file fastest, in batches.
-        frames: Iterable[pl.DataFrame] = hashed(pl.scan_csv(source.path, **_LINES)).collect_batches(chunk_size=1_000_000)
+        frames: Iterable[pl.DataFrame] = hashed(pl.scan_csv(source.path, **_LINES)).collect_batches(chunk_size=500_000)
     else:
         frames = (hashed(lines).collect() for lines in source.blocks())
     for frame in frames:
