@@ -86,3 +86,10 @@ def test_the_documented_severity_is_the_shapes_severity() -> None:
     text = (Path(__file__).resolve().parents[2] / "docs" / "validate.md").read_text(encoding="utf-8")
     documented = dict(re.findall(r"^\| `([a-z0-9-]+)` \| (error|warning) \|", text, flags=re.M))
     assert {c.code: str(c.severity) for c in default_shapes().checks} == documented
+
+
+def test_a_project_folder_is_built_then_validated_and_conforms(good_project: Path) -> None:
+    result = CliRunner().invoke(main, ["validate", str(good_project), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["conforms"] is True and report["errors"] == 0
