@@ -35,7 +35,10 @@ __all__ = [
 
 
 def validate_store(store: ox.Store, *, locate: Locate | None = None, shapes: Shapes | None = None) -> list[Problem]:
-    """Every problem the shapes find in a store (all its graphs read as one)."""
+    """Every problem the shapes find in a store (all its graphs read as one), every check as SPARQL.
+
+    Exact, and right for metadata-sized graphs; with many observations prefer
+    `validate_graph_files`, whose columnar path avoids the pairwise comparisons of IC-12/IC-17."""
     shapes = shapes or default_shapes()
     return problems_from(run_checks(store, shapes), shapes, locate)
 
