@@ -16,6 +16,7 @@ sampled from /proc every 50 ms (so worker processes count too). Linux only.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -146,6 +147,11 @@ def cogs_command() -> list[str]:
     return [sys.executable, "-m", "cogs.cli"]
 
 
+def generator_version() -> str:
+    """The digest bench/generate.py writes into its manifest (see generate.generator_version)."""
+    return hashlib.sha256((BENCH / "generate.py").read_bytes()).hexdigest()[:12]
+
+
 def cogs_revision() -> str:
     """The commit cogs was measured at, marked when the working tree had changes."""
     try:
@@ -170,7 +176,8 @@ def bench_size(rows: int, tools: list[str], timeout: float, repeat: int, seed: i
     folder = WORK / label(rows)
     manifest = folder / "manifest.json"
     current = json.loads(manifest.read_text()) if manifest.exists() else {}
-    if current.get("rows") != rows or current.get("seed") != seed or len(current.get("datasets", {})) != 1:
+    wanted = {"rows": rows, "seed": seed, "generator": generator_version()}
+    if any(current.get(k) != v for k, v in wanted.items()) or len(current.get("datasets", {})) != 1:
         print(f"generating {rows:,} rows into {folder}", file=sys.stderr)
         # In a child process, so this one stays small: a forked child's peak RSS counts its
         # parent's pages until it execs.

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import math
 import random
@@ -123,6 +124,11 @@ def commodities(needed: int) -> list[tuple[str, str]]:
     return list(COMMODITIES) + [(f"{10 + i}", f"Commodity group {10 + i}") for i in range(extra)]
 
 
+def generator_version() -> str:
+    """A digest of this file, so that cubes written by an older generator can be told apart."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+
+
 @dataclass(frozen=True)
 class Spec:
     rows: int
@@ -200,6 +206,7 @@ def dataset_toml(dataset_id: str, rows: int) -> str:
     return f'''title = "Synthetic cube {dataset_id}"
 description = "{rows} synthetic observations by area, period, industry and commodity."
 issued = "2024-01-01"
+landing_page = "https://www.example.org/publications/{dataset_id}"
 
 [columns.Area]
 role = "dimension"
@@ -292,7 +299,7 @@ def generate(out: Path, spec: Spec) -> dict[str, object]:
                [(label, notation) for notation, label in commodity_codes])
 
     manifest: dict[str, object] = {
-        "seed": spec.seed, "rows": spec.rows, "family": FAMILY, "capacity_per_dataset": capacity,
+        "generator": generator_version(), "seed": spec.seed, "rows": spec.rows, "family": FAMILY, "capacity_per_dataset": capacity,
         "areas": len(area_codes), "periods": len(period_codes), "industries": len(INDUSTRIES),
         "commodities": len(commodity_codes), "datasets": {},
     }
