@@ -79,6 +79,8 @@ def timed_build(families: Path, out: Path) -> dict[str, float]:
     timer.wrap(revisions, "build_changes", "changes")
     if hasattr(cogs.build, "render_site"):
         timer.wrap(cogs.build, "render_site", "site")
+    if hasattr(cogs.build, "validate_graph_files"):
+        timer.wrap(cogs.build, "validate_graph_files", "validation")
     started, cpu = time.perf_counter(), time.process_time()
     try:
         build(families, out)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,3 +21,11 @@ def read_linkage_graph(built: Path) -> bytes:
 @pytest.fixture
 def linkage_graph() -> Callable[[Path], bytes]:
     return read_linkage_graph
+
+
+@pytest.fixture(scope="module", autouse=True)
+def without_site() -> Iterator[None]:
+    """These tests read the build's files, not its pages: the site stage is skipped to keep them fast."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("cogs.build.render_site", lambda *args, **kwargs: [])
+        yield
