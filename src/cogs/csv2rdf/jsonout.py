@@ -9,7 +9,7 @@ from urllib.parse import unquote, urljoin
 from cogs.csv2rdf import datatypes as dts
 from cogs.csv2rdf.metadata import TableGroup, expand_curie
 from cogs.csv2rdf.prefixes import PREFIXES
-from cogs.csv2rdf.process import AnnotatedTable, Row, column_variables, row_variables
+from cogs.csv2rdf.process import AnnotatedTable, Row, column_variables, emitted_cells, row_variables
 from cogs.csv2rdf.rdf import expand_url
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -85,15 +85,9 @@ def row_objects(at: AnnotatedTable, row: Row) -> list[dict[str, Any]]:
     subjects: dict[str, dict[str, Any]] = {}
     order: list[str] = []
     default = "\0default"
-    for cell in row.cells:
+    for cell in emitted_cells(row):
         column = cell.column
-        if column.suppress_output:
-            continue
         value = cell.value
-        if not column.virtual and (value is None or value == []):
-            continue
-        if column.virtual and column.value_url is None:
-            continue
         cenv = column_variables(env, column, skip)
         key = default
         if column.about_url is not None:

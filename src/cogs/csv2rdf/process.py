@@ -6,6 +6,8 @@ The vectorised path in `fast` is tested against it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import json
 import re
 from dataclasses import dataclass, field
@@ -406,3 +408,16 @@ def column_variables(env: dict[str, Any], column: Column, skip_columns: int) -> 
     out["_sourceColumn"] = str(column.number + skip_columns)
     out["_name"] = unquote(column.name)
     return out
+
+
+def emitted_cells(row: Row) -> Iterator[Cell]:
+    """The cells of a row that give output: not suppressed, not empty, virtual only with a valueUrl."""
+    for cell in row.cells:
+        column = cell.column
+        if column.suppress_output:
+            continue
+        if not column.virtual and (cell.value is None or cell.value == []):
+            continue
+        if column.virtual and column.value_url is None:
+            continue
+        yield cell

@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 
 from cogs.csv2rdf import datatypes as dts
 from cogs.csv2rdf.metadata import TableGroup, expand_curie
-from cogs.csv2rdf.process import AnnotatedTable, Row, column_variables, row_variables
+from cogs.csv2rdf.process import AnnotatedTable, Row, column_variables, emitted_cells, row_variables
 
 CSVW = "http://www.w3.org/ns/csvw#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -147,15 +147,9 @@ def cell_triples(at: AnnotatedTable, row: Row, default_subject: str, bnodes: BNo
     subjects: list[str] = []
     env = row_variables(row)
     skip = table.dialect.skip_columns
-    for cell in row.cells:
+    for cell in emitted_cells(row):
         column = cell.column
-        if column.suppress_output:
-            continue
         value = cell.value
-        if not column.virtual and (value is None or value == []):
-            continue
-        if column.virtual and column.value_url is None:
-            continue
         cenv = column_variables(env, column, skip)
         subject = default_subject
         if column.about_url is not None:
