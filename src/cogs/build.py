@@ -21,7 +21,7 @@ from typing import BinaryIO, cast
 import isal.igzip as igzip
 import polars as pl
 
-from cogs import csvw, graphs, linkage, observations
+from cogs import csvw, csvw_dataset, graphs, linkage, observations
 from cogs.codelists import generated
 from cogs.config import FamilyConfig, ProjectConfig, load_project
 from cogs.cube import Prepared, Scope, prepare, resolve_definitions
@@ -59,6 +59,8 @@ def build(root: Path, out: Path, *, strict: bool = False, progress: Progress = _
     project = load_project(root)
     minter = Minter(project.site.base_uri)
     families, prepared, problems = _prepare_all(project, minter, progress)
+    given_as_csvw, found = csvw_dataset.check(project, minter)  # datasets given only as CSVW
+    problems = problems + found
     if errors(problems) or (strict and any(p.severity is Severity.WARNING for p in problems)):
         raise CogsError(problems)
     staging = out.parent / f".{out.name}.building-{os.getpid()}"
@@ -67,6 +69,7 @@ def build(root: Path, out: Path, *, strict: bool = False, progress: Progress = _
     staging.mkdir(parents=True)
     try:
         result = _write(project, minter, families, prepared, staging, progress)
+        csvw_dataset.write(given_as_csvw, project, minter, staging, result)
         progress("validating against the shapes", 0, 1)
         locator = CellLocator([item for items in prepared.values() for item in items])
         # Violations fail the build; the shapes' recommendations (warnings) are for `cogs validate`

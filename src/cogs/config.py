@@ -110,6 +110,17 @@ class DatasetConfig:
 
 
 @dataclass(frozen=True)
+class CsvwDatasetConfig:
+    """A dataset given only as CSVW: its metadata document, and catalogue fields that fill its gaps."""
+
+    id: str
+    path: Path  # dataset.toml, or the metadata document itself when there is no dataset.toml
+    metadata: Path
+    fields: dict[str, Any] = field(default_factory=dict)  # csvw-dataset.schema.json keys other than csvw
+    locations: dict[str, Location] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class FamilyConfig:
     id: str
     path: Path
@@ -122,6 +133,7 @@ class FamilyConfig:
     datasets: tuple[DatasetConfig, ...]
     publisher_uri: str | None = None
     definitions: Definitions = field(default_factory=Definitions)
+    csvw_datasets: tuple[CsvwDatasetConfig, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -347,14 +359,53 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 def is_dataset_folder(folder: Path) -> bool:
-    """A folder with `dataset.toml`, a csvcubed `qube-config.json`, or one bare tidy CSV (see docs/csvcubed.md)."""
+    """A folder with `dataset.toml`, a csvcubed `qube-config.json`, a CSVW metadata document
+    (see docs/families.md) or one bare tidy CSV (see docs/csvcubed.md)."""
     if not folder.is_dir():
         return False
-    if (folder / DATASET_FILE).is_file() or (folder / QUBE_CONFIG_FILE).is_file():
+    if (folder / DATASET_FILE).is_file() or (folder / QUBE_CONFIG_FILE).is_file() or csvw_documents(folder):
         return True
     from cogs import csvcubed
 
     return csvcubed.bare_csv(folder) is not None
+
+
+CSVW_SUFFIX = "-metadata.json"
+
+
+def csvw_documents(folder: Path) -> list[Path]:
+    """CSVW metadata documents (`*-metadata.json`) of a folder that has no other dataset config."""
+    if (folder / DATASET_FILE).is_file() or (folder / QUBE_CONFIG_FILE).is_file():
+        return []
+    return sorted(p for p in folder.glob(f"*{CSVW_SUFFIX}") if p.is_file())
+
+
+def load_csvw_dataset(folder: Path) -> CsvwDatasetConfig | None:
+    """The config of a dataset given as CSVW, or None when `folder` holds a dataset of another kind.
+
+    Either `dataset.toml` names the metadata document with `csvw = "..."` (and may give catalogue
+    fields the CSVW lacks), or the folder has no config and exactly one `*-metadata.json`.
+    """
+    path = folder / DATASET_FILE
+    if path.is_file():
+        data, text = read_toml(path)
+        if "csvw" not in data:
+            return None
+        problems = check_schema(data, text, path, "csvw-dataset")
+        if problems:
+            raise CogsError(problems)
+        locations = {k: Location(str(path), *(locate_key(text, [k]) or (None, None))) for k in data}
+        fields = {k: v for k, v in data.items() if k != "csvw"}
+        return CsvwDatasetConfig(folder.name, path, _join(folder, data["csvw"]), fields, locations)
+    found = csvw_documents(folder)
+    if not found:
+        return None
+    if len(found) > 1:
+        names = ", ".join(p.name for p in found)
+        raise CogsError([Problem("config.csvw-ambiguous", f"{len(found)} CSVW metadata documents: {names}",
+                                 Location(str(folder)),
+                                 hint=f'add a {DATASET_FILE} with csvw = "<one of them>" (see docs/families.md)')])
+    return CsvwDatasetConfig(folder.name, found[0], found[0])
 
 
 def load_family(folder: Path) -> FamilyConfig:
@@ -362,13 +413,18 @@ def load_family(folder: Path) -> FamilyConfig:
     data, text = read_toml(path)
     problems = check_schema(data, text, path, "family")
     datasets = []
+    csvw_datasets = []
     for sub in sorted(p for p in folder.iterdir() if is_dataset_folder(p)):
         if not _ID.match(sub.name):
             problems.append(Problem("config.bad-folder-name", f"dataset folder name {sub.name!r} cannot be a URI segment",
                                     Location(str(sub)), hint="rename it with lower-case letters, digits and hyphens"))
             continue
         try:
-            datasets.append(load_dataset(sub, folder.name))
+            given_as_csvw = load_csvw_dataset(sub)
+            if given_as_csvw is not None:
+                csvw_datasets.append(given_as_csvw)
+            else:
+                datasets.append(load_dataset(sub, folder.name))
         except CogsError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -377,7 +433,7 @@ def load_family(folder: Path) -> FamilyConfig:
         id=folder.name, path=path, title=data["title"], description=data["description"],
         themes=tuple(data["themes"]), publisher=data["publisher"], contact_point=data["contact_point"],
         license=data["license"], datasets=tuple(datasets), publisher_uri=data.get("publisher_uri"),
-        definitions=_definitions(data, folder),
+        definitions=_definitions(data, folder), csvw_datasets=tuple(csvw_datasets),
     )
 
 

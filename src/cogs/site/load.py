@@ -351,6 +351,8 @@ def _read_dataset(site: Site, entry: dict[str, Any]) -> None:
     node = URIRef(uri)
     key = entry["id"]
     path = site.path_of(uri) or f"{key}/"
+    if not path.endswith("/"):  # a hash URI in a file the dataset publishes (a CSVW's qb:DataSet)
+        path = f"{key}/"
     family = key.split("/", 1)[0]
     publisher = _one(graph, node, DCTERMS.publisher)
     structure = _one(graph, node, QB.structure)
@@ -420,7 +422,10 @@ def _component(site: Site, uri: str, kind: str) -> Component:
         graph = site.graph
         node = URIRef(uri)
         codelist = _one(graph, node, QB.codeList)
-        found = Component(uri, kind, label(graph, uri), site.path_of(uri),
+        path = site.path_of(uri)
+        if path is not None and not path.endswith("/"):
+            path = None  # a hash URI in a file of the site (a CSVW's): the file is its home
+        found = Component(uri, kind, label(graph, uri), path,
                           text(graph, node, SCHEMA_DESCRIPTION), codelist, _one(graph, node, RDFS.range))
         site.components[uri] = found
         if codelist in site.codelists:

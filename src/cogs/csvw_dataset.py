@@ -1,0 +1,496 @@
+"""Datasets given only as CSVW: converted by cogs' own csv2rdf and published like any other.
+
+A dataset folder whose config is a CSVW metadata document (see docs/families.md) is read as it
+was published. `csv2rdf` converts it (standard mode, without provenance) through a fetcher that
+serves the document's folder at the dataset's URI, so the CSVW's relative URIs land under the
+dataset in the built site and nothing is read from the network. The triples are split into
+observations and metadata; the CSVW's `qb:DataSet` gets the catalogue record, from its own
+`dcterms`/`rdfs` properties first, then `dataset.toml`, then the family.
+
+`check` runs with the other datasets' checks, before anything is written; `write` runs once the
+build's own datasets are in the staging folder, and adds these datasets' files, named graphs,
+manifest entries and catalogue records there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote, urldefrag, urljoin
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, QB, RDF, RDFS, XSD
+from rdflib.term import Node
+
+from cogs import csvw, graphs
+from cogs.config import CsvwDatasetConfig, FamilyConfig, ProjectConfig
+from cogs.csv2rdf import csv2rdf
+from cogs.csv2rdf.fetch import Fetcher, FetchError, Resource
+from cogs.csvcubed.jsonpos import JsonError, line_column, parse_json
+from cogs.problems import CogsError, Location, Problem, Severity, errors
+from cogs.uris import Minter
+
+if TYPE_CHECKING:
+    from cogs.build import BuildResult
+
+CSVW_NS = "http://www.w3.org/ns/csvw#"
+OBSERVATIONS = "observations.nt.gz"
+_TYPE = f"<{RDF.type}>"
+_OBSERVATION = f"<{QB.Observation}>"
+_DATASET_OF = f"<{QB.dataSet}>"
+HINT_JSON = "fix the JSON syntax at this position (a CSVW metadata document is JSON)"
+
+
+@dataclass
+class CsvwDataset:
+    """A checked CSVW dataset, ready to convert."""
+
+    family: FamilyConfig
+    config: CsvwDatasetConfig
+    uri: str  # the dataset's folder URI: the metadata document is read as `uri + name`
+    root: Path  # the folder served under `uri`
+    tables: list[str] = field(default_factory=list)  # CSV files, relative to root
+
+    @property
+    def key(self) -> str:
+        return f"{self.family.id}/{self.config.id}"
+
+    @property
+    def metadata_name(self) -> str:
+        return self.config.metadata.name
+
+    def local(self, url: str) -> Path | None:
+        """The file a URL under this dataset's URI stands for, or None when it lies outside."""
+        plain = urldefrag(url)[0]
+        if not plain.startswith(self.uri):
+            return None
+        path = (self.root / unquote(plain[len(self.uri):])).resolve()
+        root = self.root.resolve()
+        return path if root in path.parents else None
+
+
+# ------------------------------------------------------------------------------------------- check
+
+
+def check(project: ProjectConfig, minter: Minter) -> tuple[list[CsvwDataset], list[Problem]]:
+    """Every CSVW dataset of the project, with problems for metadata that is not JSON or names missing CSVs."""
+    found: list[CsvwDataset] = []
+    problems: list[Problem] = []
+    for family in project.families:
+        for config in family.csvw_datasets:
+            item = CsvwDataset(family, config, minter.dataset(family.id, config.id), config.metadata.parent)
+            more = _check_one(item)
+            problems.extend(more)
+            if not errors(more):
+                found.append(item)
+    return found, problems
+
+
+def _check_one(item: CsvwDataset) -> list[Problem]:
+    path = item.config.metadata
+    where = item.config.locations.get("csvw", Location(str(path)))
+    try:
+        text = path.read_text("utf-8-sig")
+    except FileNotFoundError:
+        return [Problem("csvw-dataset.missing-file", f"CSVW metadata {path} not found", where,
+                        hint="csvw names the metadata document, relative to dataset.toml")]
+    except UnicodeDecodeError as exc:
+        return [Problem("csvw-dataset.not-json", f"not UTF-8 text: {exc.reason}", Location(str(path)),
+                        hint="a CSVW metadata document is JSON, saved as UTF-8")]
+    try:
+        document, positions = parse_json(text)
+    except JsonError as exc:
+        return [Problem("csvw-dataset.not-json", f"not JSON: {exc}", Location(str(path), *line_column(text, exc.offset)),
+                        hint=HINT_JSON)]
+    if not isinstance(document, dict):
+        return [Problem("csvw-dataset.not-json", "a CSVW metadata document is a JSON object", Location(str(path), 1, 1),
+                        hint="write the table group or table description as one object { ... }")]
+    tables = document.get("tables") if "tables" in document else [document]
+    problems = []
+    for number, table in enumerate(tables if isinstance(tables, list) else []):
+        if not isinstance(table, dict) or not isinstance(table.get("url"), str):
+            continue  # csv2rdf reports a table without url
+        keys = ("tables", str(number), "url") if "tables" in document else ("url",)
+        offset = positions.get(keys)
+        at = Location(str(path), *line_column(text, offset)) if offset is not None else Location(str(path))
+        url = urljoin(item.uri + quote(item.metadata_name), table["url"])
+        local = item.local(url)
+        if local is None:
+            problems.append(Problem("csvw-dataset.outside", f"table url {table['url']!r} is outside the dataset's "
+                                    "folder", at, hint="give the CSV's path relative to the metadata document, "
+                                    "and keep the CSV in the same folder or below it"))
+        elif not local.is_file():
+            problems.append(Problem("csvw-dataset.missing-csv", f"table url {table['url']!r}: {local} not found", at,
+                                    hint="put the CSV beside the metadata document, or correct its url"))
+        else:
+            item.tables.append(str(local.relative_to(item.root.resolve())))
+    return problems
+
+
+# ------------------------------------------------------------------------------------------- write
+
+
+def write(items: list[CsvwDataset], project: ProjectConfig, minter: Minter, staging: Path,
+          result: BuildResult) -> None:
+    """Convert each CSVW dataset into `staging` and add it to the dump, the catalogue and the manifest.
+
+    Raises CogsError when csv2rdf rejects one (the build then discards the staging folder)."""
+    if not items:
+        return
+    from cogs.build import DUMP, gzip_writer
+
+    problems: list[Problem] = []
+    catalog = Graph()
+    catalog_path = staging / "catalog.ttl"
+    catalog.parse(catalog_path, format="turtle")
+    added = graphs.new_graph()
+    manifest_path = staging / "manifest.json"
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    with (staging / DUMP).open("ab") as raw, gzip_writer(raw) as dump:
+        for item in items:
+            try:
+                entry, graph_entry, record, count = _write_one(item, minter, staging, dump, problems)
+            except CogsError as exc:
+                problems.extend(exc.problems)
+                continue
+            family_uri = URIRef(minter.family(item.family.id))
+            added += record
+            added.add((family_uri, DCAT.dataset, URIRef(entry["uri"])))
+            added.add((URIRef(minter.catalog()), DCAT.dataset, URIRef(entry["uri"])))
+            manifest["datasets"].append(entry)
+            manifest["graphs"].append(graph_entry)
+            result.observations += count
+        if errors(problems):
+            raise CogsError(result.problems + problems)
+        new = added - catalog
+        dump.write(_in_graph(graphs.ntriples_sorted(new), minter.catalog()))
+    catalog += new
+    for prefix, namespace in graphs.new_graph().namespaces():
+        catalog.bind(prefix, namespace)
+    catalog_path.write_bytes(graphs.turtle(catalog))
+    catalog_nt = graphs.ntriples_sorted(catalog)
+    for entry in manifest["graphs"]:
+        if entry.get("iri") == minter.catalog():
+            entry.update(sha256=hashlib.sha256(catalog_nt).hexdigest(), triples=catalog_nt.count(b"\n"))
+    manifest_path.write_bytes(csvw.dumps(manifest))
+    problems.extend(_validate(items, staging))
+    if errors(problems):
+        raise CogsError(result.problems + problems)
+    result.problems.extend(problems)
+
+
+def _validate(items: list[CsvwDataset], staging: Path) -> list[Problem]:
+    """The shapes' violations in each CSVW dataset, with the catalogue that lists it (as the build
+    holds its own datasets to them; recommendations are left to `cogs validate`)."""
+    from cogs.validate import validate_graph_files
+
+    found: list[Problem] = []
+    for item in items:
+        folder = staging / item.family.id / item.config.id
+        if (folder / "dataset.ttl").is_file():
+            files = [staging / "catalog.ttl", folder / "dataset.ttl", folder / OBSERVATIONS]
+            found.extend(p for p in validate_graph_files(files) if p.severity is Severity.ERROR)
+    return found
+
+
+def _in_graph(ntriples: bytes, graph: str) -> bytes:
+    return ntriples.replace(b" .\n", f" <{graph}> .\n".encode())
+
+
+def _write_one(item: CsvwDataset, minter: Minter, staging: Path, dump: Any,
+               problems: list[Problem]) -> tuple[dict[str, Any], dict[str, Any], Graph, int]:
+    folder = staging / item.family.id / item.config.id
+    folder.mkdir(parents=True, exist_ok=True)
+    served: dict[str, Path] = {}
+    converted = folder / ".converted.nt"
+    try:
+        with converted.open("wb") as out:
+            conversion = csv2rdf(item.uri + quote(item.metadata_name), mode="standard", prov=False,
+                                 fetch=_fetcher(item, served), output=out)
+    except CogsError as exc:
+        raise CogsError([_located(item, p) for p in exc.problems]) from None
+    problems.extend(_located(item, p) for p in conversion.problems)
+    _copy_files(item, served, folder)
+    observed = _observation_subjects(converted)
+    metadata_lines: list[str] = []
+    digest = hashlib.sha256()
+    with converted.open("r", encoding="utf-8") as source, (folder / OBSERVATIONS).open("wb") as raw:
+        from cogs.build import gzip_writer
+
+        with gzip_writer(raw) as own:
+            observation_lines = _split(source, observed, metadata_lines, own, problems, item)
+    graph = Graph()
+    graph.parse(data="".join(metadata_lines), format="nt")
+    converted.unlink()
+    record, found = _catalogue_record(graph, item, minter)
+    problems.extend(found)
+    if errors(found):
+        raise CogsError(found)
+    graph += record
+    for prefix, namespace in graphs.new_graph().namespaces():
+        graph.bind(prefix, namespace)
+    (folder / "dataset.ttl").write_bytes(graphs.turtle(graph))
+    meta_nt = graphs.ntriples_sorted(graph)
+    dataset_uri = str(_the_dataset(graph, item))
+    digest.update(meta_nt)
+    dump.write(_in_graph(meta_nt, dataset_uri))
+    with _gunzip(folder / OBSERVATIONS) as lines:
+        for chunk in _chunks(lines):
+            digest.update(chunk)
+            dump.write(_in_graph(chunk, dataset_uri))
+    title = graphs_text(graph, URIRef(dataset_uri), DCTERMS.title)
+    csv = item.tables[0] if item.tables else item.metadata_name
+    entry = {"id": item.key, "uri": dataset_uri, "title": title, "csv": f"{item.key}/{csv}",
+             "rows": len(observed), "observations": len(observed),
+             "metadata": f"{item.key}/{item.metadata_name}", "turtle": f"{item.key}/dataset.ttl",
+             "ntriples": f"{item.key}/{OBSERVATIONS}", "given_as": "csvw"}
+    graph_entry = {"iri": dataset_uri, "sha256": digest.hexdigest(),
+                   "triples": meta_nt.count(b"\n") + observation_lines, "dataset": item.key}
+    return entry, graph_entry, record, len(observed)
+
+
+def graphs_text(graph: Graph, subject: Node, predicate: URIRef) -> str:
+    values = sorted(str(o) for o in graph.objects(subject, predicate) if isinstance(o, Literal))
+    return values[0] if values else ""
+
+
+def _gunzip(path: Path) -> Any:
+    from isal import igzip
+
+    return igzip.open(path, "rb")  # type: ignore[no-untyped-call]
+
+
+def _chunks(stream: Any, size: int = 1 << 22) -> Iterator[bytes]:
+    """Whole lines, a few megabytes at a time."""
+    rest = b""
+    while True:
+        data = stream.read(size)
+        if not data:
+            break
+        data = rest + data
+        cut = data.rfind(b"\n") + 1
+        rest = data[cut:]
+        if cut:
+            yield data[:cut]
+    if rest:
+        yield rest
+
+
+def _fetcher(item: CsvwDataset, served: dict[str, Path]) -> Fetcher:
+    """Serve the dataset's folder at its URI; refuse everything else (a build never needs the network)."""
+
+    def fetch(url: str) -> Resource:
+        path = item.local(url)
+        if path is None:
+            raise FetchError(f"{url}: outside the dataset's folder, not read by a build")
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise FetchError(f"{path}: {exc.strerror or exc}") from exc
+        served[str(path.relative_to(item.root.resolve()))] = path
+        kind = "application/csvm+json" if path.suffix == ".json" else "text/csv" if path.suffix == ".csv" else None
+        return Resource(url, content, kind)
+
+    return fetch
+
+
+def _located(item: CsvwDataset, problem: Problem) -> Problem:
+    """A converter's problem about a URL under the dataset's URI, pointed at the file instead."""
+    if problem.location is None:
+        return problem
+    local = item.local(problem.location.path)
+    if local is None:
+        return problem
+    location = Location(str(local), problem.location.line, problem.location.column)
+    code = "csvw-dataset.rejected" if problem.severity is Severity.ERROR else problem.code
+    hint = problem.hint and "fix the metadata or CSV so it follows the CSVW recommendation (docs/csv2rdf.md)"
+    return Problem(code, problem.message, location, problem.severity, hint, problem.focus)
+
+
+def _copy_files(item: CsvwDataset, served: dict[str, Path], folder: Path) -> None:
+    """The files the conversion read, and the CSV and JSON files beside the metadata document."""
+    files = dict(served)
+    for path in sorted(item.root.iterdir()):
+        if path.is_file() and path.suffix in (".csv", ".json"):
+            files.setdefault(path.name, path)
+    for relative, path in sorted(files.items()):
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+
+
+def _subject(line: str) -> str:
+    return line.split(" ", 1)[0]
+
+
+def _observation_subjects(path: Path) -> set[str]:
+    """Subjects typed qb:Observation or attached to a data set with qb:dataSet."""
+    found: set[str] = set()
+    with path.open("r", encoding="utf-8") as lines:
+        for line in lines:
+            parts = line.split(" ", 2)
+            if len(parts) == 3 and (parts[1] == _DATASET_OF or (parts[1] == _TYPE and parts[2].startswith(_OBSERVATION))):
+                found.add(parts[0])
+    return found
+
+
+def _split(lines: Any, observed: set[str], metadata: list[str], own: Any, problems: list[Problem],
+           item: CsvwDataset) -> int:
+    """Observations to `own` (N-Triples), the rest to `metadata`; leave out the CSVW's own description
+    of its tables and rows, which a cube does not need, and anything on blank nodes."""
+    count = 0
+    dropped = 0
+    batch: list[str] = []
+    for line in lines:
+        parts = line.split(" ", 2)
+        if len(parts) < 3:
+            continue
+        subject, predicate, rest = parts
+        if predicate.startswith(f"<{CSVW_NS}") or (predicate == _TYPE and rest.startswith(f"<{CSVW_NS}")):
+            continue
+        if subject.startswith("_:") or rest.startswith("_:"):
+            dropped += 1
+            continue
+        if subject in observed:
+            batch.append(line)
+            count += 1
+            if len(batch) >= 100_000:
+                own.write("".join(batch).encode("utf-8"))
+                batch.clear()
+        else:
+            metadata.append(line)
+    own.write("".join(batch).encode("utf-8"))
+    if dropped:
+        problems.append(Problem("csvw-dataset.blank-nodes", f"{dropped} triples about blank nodes left out",
+                                Location(str(item.config.metadata)), Severity.WARNING,
+                                hint="give nested objects an @id: published data has no blank nodes"))
+    return count
+
+
+# --------------------------------------------------------------------------------- catalogue record
+
+
+def _the_dataset(graph: Graph, item: CsvwDataset) -> URIRef:
+    found = sorted(s for s in graph.subjects(RDF.type, QB.DataSet) if isinstance(s, URIRef))
+    if len(found) != 1:
+        what = "no qb:DataSet" if not found else f"{len(found)} qb:DataSet resources"
+        raise CogsError([Problem("csvw-dataset.not-a-cube", f"the converted CSVW has {what}",
+                                 Location(str(item.config.metadata)),
+                                 hint="describe exactly one qb:DataSet with its qb:structure in the metadata "
+                                      "(e.g. as rdfs:seeAlso objects with @id, as csvcubed writes them)")])
+    return found[0]
+
+
+def _values(graph: Graph, nodes: list[Node], *predicates: URIRef, one: bool = False) -> list[Node]:
+    """The values of the first predicate that any of `nodes` has, from the first node that has it
+    (with `one`, a single value: English or untagged text preferred)."""
+    for predicate in predicates:
+        for node in nodes:
+            found: list[Node] = sorted(graph.objects(node, predicate), key=str)
+            if found:
+                if not one:
+                    return found
+                preferred: list[Node] = [o for o in found if isinstance(o, Literal) and o.language in (None, "en")]
+                return (preferred or found)[:1]
+    return []
+
+
+def _catalogue_record(graph: Graph, item: CsvwDataset, minter: Minter) -> tuple[Graph, list[Problem]]:
+    """The DCAT record of the CSVW's qb:DataSet, set in `graph` and returned on its own for the catalogue."""
+    dataset = _the_dataset(graph, item)
+    family = item.family
+    fields = item.config.fields
+    # the CSVW's other descriptions of the same data set: a dcat:Dataset it is a distribution of, ...
+    about = [dataset] + sorted({n for n in graph.objects(dataset, URIRef(str(DCAT) + "isDistributionOf"))} |
+                               {n for n in graph.subjects(DCAT.distribution, dataset)} |
+                               {n for n in graph.subjects(RDF.type, DCAT.Dataset) if n != dataset}, key=str)
+    problems: list[Problem] = []
+    where = Location(str(item.config.metadata))
+    beside = item.config.path if item.config.path.name == "dataset.toml" else item.config.metadata.parent / "dataset.toml"
+
+    def given(key: str, *predicates: URIRef, required: bool = True, make: Any = None) -> list[Node]:
+        if key in fields:
+            values = fields[key] if isinstance(fields[key], list) else [fields[key]]
+            return [make(v) if make else graphs.en(v) for v in values]
+        found = _values(graph, about, *predicates, one=key not in ("keywords", "source"))
+        if not found and required:
+            names = " or ".join(_short(p) for p in predicates)
+            problems.append(Problem("csvw-dataset.missing-metadata", f"the CSVW gives its data set no {key} ({names})",
+                                    where, hint=f"add {key} = ... to {beside}"
+                                    + ("" if beside.is_file() else f' with csvw = "{item.metadata_name}"')))
+        return found
+
+    date = (lambda v: Literal(v, datatype=XSD.date))
+    record: dict[URIRef, list[Node]] = {
+        DCTERMS.title: given("title", DCTERMS.title, RDFS.label),
+        DCTERMS.description: given("description", DCTERMS.description, RDFS.comment),
+        DCTERMS.issued: given("issued", DCTERMS.issued, make=date),
+        RDFS.comment: given("summary", RDFS.comment, required=False),
+        DCAT.keyword: given("keywords", DCAT.keyword, required=False),
+        DCAT.landingPage: given("landing_page", DCAT.landingPage, required=False, make=URIRef),
+        DCTERMS.source: given("source", DCTERMS.source, required=False, make=URIRef),
+        DCTERMS.license: _values(graph, about, DCTERMS.license, one=True) or [URIRef(family.license)],
+    }
+    record[DCTERMS.modified] = given("modified", DCTERMS.modified, required=False, make=date) or record[DCTERMS.issued][:1]
+    out = graphs.new_graph()
+    family_agent = graphs.Agent(family.publisher, URIRef(family.publisher_uri or f"{minter.family(family.id)}#publisher"),
+                                URIRef(f"{minter.family(family.id)}#contact"), family.contact_point)
+    if "publisher" in fields or "publisher_uri" in fields or "contact_point" in fields:
+        name = fields.get("publisher", family.publisher)
+        agent = graphs.Agent(name, URIRef(fields.get("publisher_uri") or (
+            family_agent.uri if name == family.publisher else f"{item.uri}#publisher")),
+            URIRef(f"{item.uri}#contact"), fields.get("contact_point", family.contact_point))
+        agent.describe(out)
+        record[DCTERMS.publisher] = [agent.uri]
+        record[DCAT.contactPoint] = [agent.contact]
+    else:
+        record[DCTERMS.publisher] = _values(graph, about, DCTERMS.publisher, one=True) or [family_agent.uri]
+        record[DCAT.contactPoint] = _values(graph, about, DCAT.contactPoint, one=True) or [family_agent.contact]
+        if family_agent.uri in record[DCTERMS.publisher] or family_agent.contact in record[DCAT.contactPoint]:
+            family_agent.describe(out)
+    record[DCAT.theme] = sorted({graphs.theme_uri(minter, t) for t in family.themes} |
+                                set(_values(graph, about, DCAT.theme)), key=str)
+    if problems:
+        return out, problems
+    # the record replaces the CSVW's own catalogue typing, which the profile would hold to it
+    for node in [n for n in graph.subjects(RDF.type, DCAT.Dataset) if n != dataset]:
+        graph.remove((node, RDF.type, DCAT.Dataset))
+    for node in list(graph.subjects(RDF.type, DCAT.Distribution)):
+        graph.remove((node, RDF.type, DCAT.Distribution))
+    for predicate, values in record.items():
+        graph.remove((dataset, predicate, None))
+        for value in values:
+            out.add((dataset, predicate, value))
+    out.add((dataset, RDF.type, DCAT.Dataset))
+    out.add((dataset, DCTERMS.isPartOf, URIRef(minter.family(family.id))))
+    for key, file, media, title in _distributions(item):
+        dist = URIRef(f"{item.uri}#distribution/{key}")
+        out.add((dataset, DCAT.distribution, dist))
+        out.add((dist, RDF.type, DCAT.Distribution))
+        out.add((dist, DCTERMS.title, graphs.en(title)))
+        out.add((dist, DCAT.downloadURL, URIRef(item.uri + quote(file))))
+        out.add((dist, DCAT.mediaType, URIRef(graphs.MEDIA + media)))
+        if file.endswith(".gz"):
+            out.add((dist, DCAT.compressFormat, URIRef(graphs.MEDIA + "application/gzip")))
+        out.add((dist, DCTERMS.license, record[DCTERMS.license][0]))
+    return out, problems
+
+
+def _short(uri: URIRef) -> str:
+    for prefix, space in (("dcterms:", str(DCTERMS)), ("rdfs:", str(RDFS)), ("dcat:", str(DCAT))):
+        if uri.startswith(space):
+            return prefix + uri[len(space):]
+    return str(uri)
+
+
+def _distributions(item: CsvwDataset) -> list[tuple[str, str, str, str]]:
+    found = [(f"csv/{number}" if number else "csv", table, "text/csv", f"Data (CSV): {Path(table).name}")
+             for number, table in enumerate(item.tables)]
+    return found + [("csvw", item.metadata_name, "application/csvm+json", "CSVW metadata"),
+                    ("turtle", "dataset.ttl", "text/turtle", "Metadata and structure (Turtle)"),
+                    ("ntriples", OBSERVATIONS, "application/n-triples", "Observations (N-Triples, gzip)")]
