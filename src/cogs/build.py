@@ -8,6 +8,7 @@ output as it was.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import time
@@ -28,7 +29,8 @@ from cogs.cube import Prepared, Scope, prepare, resolve_definitions
 from cogs.model import CodeList, CodeListKind, Dataset, Family
 from cogs.cells import CellLocator
 from cogs.site import render_site
-from cogs.validate import validate_graph_files
+from cogs.validate import default_shapes, problems_from, validate_graph_files
+from cogs.validate import columnar
 from cogs.problems import CogsError, Problem, Severity, errors
 from cogs.table import LINE
 from cogs.uris import Minter
@@ -47,6 +49,26 @@ class BuildResult:
     seconds: float
     observations: int = 0
     graphs: list[dict[str, object]] = field(default_factory=list)
+
+
+class _Tee(io.BytesIO):
+    """Writes go to the dump and are kept: the metadata, for the check against the shapes."""
+
+    def __init__(self, dump: BinaryIO) -> None:
+        super().__init__()
+        self.dump = dump
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self.dump.write(data)
+        return super().write(data)
+
+
+@dataclass
+class _Made:
+    """What the build wrote, held in memory so the check need not read the output back."""
+
+    observations: columnar.Gathered = field(default_factory=columnar.Gathered)
+    metadata: bytes = b""
 
 
 def _quiet(message: str, done: int, total: int) -> None:
@@ -68,13 +90,14 @@ def build(root: Path, out: Path, *, strict: bool = False, progress: Progress = _
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
     try:
-        result = _write(project, minter, families, prepared, staging, progress)
+        made = _Made()
+        result = _write(project, minter, families, prepared, staging, progress, made)
         csvw_dataset.write(given_as_csvw, project, minter, staging, result)
         progress("validating against the shapes", 0, 1)
         locator = CellLocator([item for items in prepared.values() for item in items])
         # Violations fail the build; the shapes' recommendations (warnings) are for `cogs validate`
         # and the quality page, so a build's report stays about the data it was given.
-        found = [p for p in validate_graph_files([staging / DUMP], locate=locator) if p.severity is Severity.ERROR]
+        found = [p for p in _validate(staging / DUMP, made, locator) if p.severity is Severity.ERROR]
         problems = problems + found
         if found:
             raise CogsError(problems)
@@ -89,6 +112,19 @@ def build(root: Path, out: Path, *, strict: bool = False, progress: Progress = _
     result.out = out
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _validate(dump: Path, made: _Made, locator: CellLocator) -> list[Problem]:
+    """The shapes' verdict on what was written: from memory on the columnar path, or by reading
+    the dump where the data needs SPARQL over everything."""
+    shapes = default_shapes()
+    try:
+        violations = columnar.validate_gathered(made.observations, made.metadata, shapes, [dump])
+    except columnar.Unsupported:
+        return validate_graph_files([dump], locate=locator, shapes=shapes)
+    finally:
+        made.observations = columnar.Gathered()
+    return problems_from(violations, shapes, locator)
 
 
 def _prepare_all(project: ProjectConfig, minter: Minter,
@@ -146,13 +182,13 @@ def complete_codelists(items: list[Prepared], minter: Minter) -> dict[str, CodeL
 
 
 def _write(project: ProjectConfig, minter: Minter, families: list[Family], prepared: dict[str, list[Prepared]],
-           staging: Path, progress: Progress) -> BuildResult:
+           staging: Path, progress: Progress, made: _Made) -> BuildResult:
     result = BuildResult(staging, families, [], 0.0)
     manifest_datasets: list[dict[str, object]] = []
     written_lists: set[str] = set()
     total = sum(len(v) for v in prepared.values())
     done = 0
-    with (staging / DUMP).open("wb") as raw, gzip_writer(raw) as dump:
+    with (staging / DUMP).open("wb") as raw, gzip_writer(raw) as observation_dump, _Tee(observation_dump) as dump:
         catalog = graphs.catalog_graph(project.site.title, project.site.description, families, minter)
         catalog_nt = graphs.ntriples_sorted(catalog)
         (staging / "catalog.ttl").write_bytes(graphs.turtle(catalog))
@@ -174,7 +210,7 @@ def _write(project: ProjectConfig, minter: Minter, families: list[Family], prepa
                 digest = hashlib.sha256(meta_nt)
                 dump.write(_in_graph(meta_nt, dataset.uri))
                 count = len(meta_nt.splitlines()) + observations.count(item)
-                _write_observations(item, folder / OBSERVATIONS, digest, dump)
+                _write_observations(item, folder / OBSERVATIONS, digest, observation_dump, made.observations)
                 result.graphs.append({"iri": dataset.uri, "sha256": digest.hexdigest(), "triples": count,
                                       "dataset": dataset.key})
                 result.observations += dataset.observations
@@ -190,6 +226,7 @@ def _write(project: ProjectConfig, minter: Minter, families: list[Family], prepa
                         _write_codelist(lists.get(codelist.uri, codelist), staging, minter)
                 done += 1
         linkage.write_stage(minter, families, prepared, staging, dump, result.graphs)
+        made.metadata = dump.getvalue()
     _write_schemas(staging / "schemas")
     manifest = {"base_uri": minter.base, "dump": DUMP, "datasets": manifest_datasets, "graphs": result.graphs,
                 "codelists": sorted(written_lists)}
@@ -203,7 +240,8 @@ def gzip_writer(raw: BinaryIO) -> BinaryIO:
     return cast(BinaryIO, stream)
 
 
-def _write_observations(item: Prepared, path: Path, digest: "hashlib._Hash", dump: BinaryIO) -> None:
+def _write_observations(item: Prepared, path: Path, digest: "hashlib._Hash", dump: BinaryIO,
+                        gathered: columnar.Gathered) -> None:
     """Stream the observations into their own gzip'd N-Triples, the digest and the dump.
 
     polars makes the next chunk of triples (releasing the GIL) while a writer thread prints,
@@ -216,6 +254,7 @@ def _write_observations(item: Prepared, path: Path, digest: "hashlib._Hash", dum
         own.write(data)
         digest.update(data)
         dump.write(observations.text(frame, graph))
+        gathered.add(frame)
 
     with path.open("wb") as raw, gzip_writer(raw) as own, ThreadPoolExecutor(max_workers=1) as writer:
         pending: Future[None] | None = None

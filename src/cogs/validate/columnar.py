@@ -504,7 +504,8 @@ def _core(cube: Cube, obs: pl.DataFrame, check: Check) -> pl.DataFrame:
 
 # The run ----------------------------------------------------------------------------------
 
-def _validate(files: list[Path], shapes: Shapes) -> list[Violation]:
+def _observation_checks(shapes: Shapes) -> tuple[list[Check], list[Check]]:
+    """The checks on observations (each with a columnar form) and the others, run as SPARQL."""
     obs_checks = [c for c in shapes.checks if f"{QB}Observation" in c.target.classes]
     other = [c for c in shapes.checks if c not in obs_checks]
     if any(len(c.target.classes) > 1 or c.target.nodes or c.target.subjects_of or c.target.objects_of for c in obs_checks):
@@ -512,6 +513,11 @@ def _validate(files: list[Path], shapes: Shapes) -> list[Violation]:
     missing = sorted({c.code for c in obs_checks if c.kind == "sparql" and c.code not in KERNELS})
     if missing:
         raise Unsupported(f"shapes without a columnar form: {', '.join(missing)}")
+    return obs_checks, other
+
+
+def _validate(files: list[Path], shapes: Shapes) -> list[Violation]:
+    _observation_checks(shapes)
     srcs = sources(files)
     type_p = h(RDF_TYPE)
     parts: dict[int, list[pl.DataFrame]] = {}
@@ -540,11 +546,52 @@ def _validate(files: list[Path], shapes: Shapes) -> list[Violation]:
             meta_sources.update(frame.filter(~mine)["src"].unique().to_list())
             frame = frame.filter(mine)
         by_p[pred] = frame.drop("src")
-    lits = pl.concat(lit_parts, rechunk=False) if lit_parts else pl.DataFrame(schema={"s": pl.UInt64, "p": pl.UInt64, "o": pl.UInt64, "lit": pl.String})
+    lits = pl.concat(lit_parts, rechunk=False) if lit_parts else _LITS
     lits = lits.filter(pl.col("s").is_in(obs_ids.implode()))
     store = ox.Store()
     for n in sorted(meta_sources):
         store.load(metadata_lines(srcs[n], obs_ids), format=ox.RdfFormat.N_QUADS)
+    return _check(shapes, by_p, lits, obs_ids, store, srcs)
+
+
+_LITS = pl.DataFrame(schema={"s": pl.UInt64, "p": pl.UInt64, "o": pl.UInt64, "lit": pl.String})
+
+
+class Gathered:
+    """Observation triples hashed as they are made, so a build checks them without reading its
+    output back: each frame added holds N-Triples terms `s`, `p`, `o` of observations only."""
+
+    def __init__(self) -> None:
+        self.parts: dict[int, list[pl.DataFrame]] = {}
+        self.lits: list[pl.DataFrame] = []
+
+    def add(self, frame: pl.DataFrame) -> None:
+        obj = pl.col("o")
+        hashed = frame.select(pl.col("s").hash(), pl.col("p").hash(), obj.hash(),
+                              pl.when(obj.str.starts_with('"')).then(obj).alias("lit"))
+        self.lits.append(hashed.filter(pl.col("lit").is_not_null()))
+        for (pred,), part in hashed.select("s", "p", "o").partition_by("p", as_dict=True, include_key=False).items():
+            self.parts.setdefault(int(pred), []).append(part)
+
+
+def validate_gathered(gathered: Gathered, metadata: bytes, shapes: Shapes, names: list[Path]) -> list[Violation]:
+    """Violations of the shapes by gathered observations and the metadata (N-Quads) beside them.
+
+    `names` are the files the triples were written to, read again only to word a report.
+    Raises Unsupported when the data needs the SPARQL path."""
+    _observation_checks(shapes)
+    by_p = {p: pl.concat(ps, rechunk=True) for p, ps in gathered.parts.items()}
+    empty = pl.DataFrame(schema={"s": pl.UInt64, "o": pl.UInt64})
+    obs_ids = by_p.get(h(RDF_TYPE), empty).filter(pl.col("o") == h(OBSERVATION))["s"].unique()
+    lits = pl.concat(gathered.lits, rechunk=True) if gathered.lits else _LITS
+    store = ox.Store()
+    store.load(metadata, format=ox.RdfFormat.N_QUADS)
+    return _check(shapes, by_p, lits, obs_ids, store, sources(names))
+
+
+def _check(shapes: Shapes, by_p: dict[int, pl.DataFrame], lits: pl.DataFrame, obs_ids: pl.Series,
+           store: ox.Store, srcs: list[Source]) -> list[Violation]:
+    obs_checks, other = _observation_checks(shapes)
     if _rows(store, "SELECT ?c WHERE { ?c rdfs:subClassOf+ qb:Observation } LIMIT 1"):
         raise Unsupported("the data has subclasses of qb:Observation")
     if _rows(store, "SELECT ?s WHERE { ?ds qb:slice ?s . ?s qb:observation ?o } LIMIT 1"):
