@@ -172,15 +172,20 @@ def reconcile_command(dataset: Path, column: str, against: str | None, write: bo
 
 
 @main.command("diff")
-@click.argument("old", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("old")
 @click.argument("new", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--auth", default=None, help="USER:PASSWORD or bearer:TOKEN when OLD is a store "
+              "(default: $COGS_PUBLISH_AUTH).")
 @click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
-def diff_command(old: Path, new: Path, as_json: bool) -> None:
-    """Compare two builds (folders `cogs build` wrote): datasets, metadata and observations."""
-    from cogs.revisions import diff_builds, read_build, report_lines
+def diff_command(old: str, new: Path, auth: str | None, as_json: bool) -> None:
+    """Compare two builds: OLD is a folder `cogs build` wrote, or the Graph Store Protocol URL of the
+    store `cogs publish` wrote it to; NEW is a folder. Datasets, metadata and observations."""
+    from cogs.publish import Options, auth_from_environment
+    from cogs.published import diff
+    from cogs.revisions import report_lines
 
     try:
-        found = diff_builds(read_build(old), read_build(new))
+        found = diff(old, new, Options(auth=auth_from_environment(auth), retries=2))
     except CogsError as exc:
         _report(exc.problems, False)
         sys.exit(2)

@@ -232,7 +232,11 @@ def _graph(path: Path) -> Graph:
 
 def diff_metadata(old_path: Path, new_path: Path, uri: str) -> list[MetadataChange]:
     """Changed properties of the dataset's catalogue record, its components and its codes."""
-    old, new = _graph(old_path), _graph(new_path)
+    return metadata_changes(_graph(old_path), _graph(new_path), uri)
+
+
+def metadata_changes(old: Graph, new: Graph, uri: str) -> list[MetadataChange]:
+    """Changed properties of the dataset's catalogue record, its components and its codes (two graphs)."""
     node = URIRef(uri)
     changes = []
 

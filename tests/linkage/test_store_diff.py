@@ -1,0 +1,156 @@
+"""`cogs diff STORE NEW`: a build compared with what `cogs publish` put into a real Oxigraph server."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cogs.build import build
+from cogs.cli import main
+from cogs.problems import CogsError
+from cogs.publish import Options, publish
+from cogs.published import Template, diff_store
+from cogs.revisions import diff_builds, read_build, report_lines
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "publish"))
+
+from store_fixture import OXIGRAPH, OxigraphServer, free_port  # noqa: E402
+
+pytestmark = pytest.mark.server
+
+FAMILIES = Path(__file__).resolve().parents[2] / "families"
+FAST = Options(retries=1, backoff=0.01, timeout=30)
+KEY = ("Period", "Area", "Service", "Flow")
+
+
+@pytest.fixture
+def oxigraph(tmp_path: Path) -> Iterator[OxigraphServer]:
+    if not OXIGRAPH.exists():
+        pytest.skip("the oxigraph server (PyPI package `oxigraph`, in the test extras) is not installed")
+    server = OxigraphServer(tmp_path / "oxigraph-store")
+    server.start()
+    yield server
+    server.kill()
+
+
+def trade_project(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    shutil.copy(FAMILIES / "site.toml", folder / "site.toml")
+    shutil.copytree(FAMILIES / "trade", folder / "trade")
+    return folder
+
+
+def revise(project: Path) -> tuple[list[tuple[dict[str, str], str, str]], dict[str, str]]:
+    """Change three values and remove one row of trade-in-services; returns what was done."""
+    data = project / "trade" / "trade-in-services" / "data.csv"
+    with data.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    fields = list(rows[0])
+    revised = []
+    for i in (2, 7, 30):
+        old = rows[i]["Value"]
+        rows[i]["Value"] = str(int(old) * 2 + 1)
+        revised.append((rows[i], old, rows[i]["Value"]))
+    removed = rows.pop(12)
+    with data.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return revised, removed
+
+
+def test_diff_against_the_store_reports_exactly_the_revised_values_and_the_removed_row(
+        tmp_path: Path, oxigraph: OxigraphServer) -> None:
+    first = trade_project(tmp_path / "v1")
+    build(first, tmp_path / "out1")
+    assert publish(tmp_path / "out1", oxigraph.store, FAST).ok
+
+    second = tmp_path / "v2"
+    shutil.copytree(first, second)
+    revised, removed = revise(second)
+    build(second, tmp_path / "out2")
+
+    found = diff_store(oxigraph.store, tmp_path / "out2", FAST)
+    assert {d.key: d.status for d in found.datasets} == {
+        "trade/overseas-trade": "unchanged", "trade/regional-trade": "unchanged",
+        "trade/trade-in-services": "changed"}
+    change = found.of("changed")[0]
+    assert change.metadata == []
+    obs = change.observations
+    assert obs is not None and not obs.structure_changed
+    assert (obs.added, obs.removed, obs.revised) == (0, 1, 3)
+    assert obs.key == list(KEY)
+    assert obs.removed_rows == [{k: removed[k] for k in KEY}]
+    assert sorted(obs.revised_rows, key=str) == sorted(
+        ({**{k: row[k] for k in KEY}, "changes": {"Value": [old, new]}} for row, old, new in revised), key=str)
+
+    # The store read back says what comparing the two folders says.
+    folders = diff_builds(read_build(tmp_path / "out1"), read_build(tmp_path / "out2"))
+    assert report_lines(found) == report_lines(folders)
+
+    result = CliRunner().invoke(main, ["diff", oxigraph.store, str(tmp_path / "out2")])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == report_lines(folders)
+    assert result.output.splitlines()[0] == "~ trade/trade-in-services: 0 observations added, 1 removed, 3 revised"
+
+    # Once the new build is published there is nothing left to report.
+    assert publish(tmp_path / "out2", oxigraph.store, FAST).ok
+    again = CliRunner().invoke(main, ["diff", oxigraph.store, str(tmp_path / "out2")])
+    assert again.exit_code == 0, again.output
+    assert again.output == "no changes (3 datasets compared)\n"
+
+
+def test_a_dataset_published_but_no_longer_built_is_removed_and_a_new_one_added(
+        tmp_path: Path, oxigraph: OxigraphServer) -> None:
+    first = trade_project(tmp_path / "v1")
+    build(first, tmp_path / "out1")
+    assert publish(tmp_path / "out1", oxigraph.store, FAST).ok
+    second = tmp_path / "v2"
+    shutil.copytree(first, second)
+    (second / "trade" / "regional-trade").rename(second / "trade" / "regional-trade-2")
+    build(second, tmp_path / "out2")
+    found = diff_store(oxigraph.store, tmp_path / "out2", FAST)
+    assert [d.key for d in found.of("removed")] == ["trade/regional-trade"]
+    assert [d.key for d in found.of("added")] == ["trade/regional-trade-2"]
+    removed = found.of("removed")[0]
+    assert removed.title == "Regional trade in goods by SITC section"
+    assert removed.rows == 44
+
+
+def test_a_store_that_does_not_answer_is_a_usage_error(tmp_path: Path) -> None:
+    project = trade_project(tmp_path / "v1")
+    build(project, tmp_path / "out")
+    endpoint = f"http://127.0.0.1:{free_port()}/store"
+    with pytest.raises(CogsError) as raised:
+        diff_store(endpoint, tmp_path / "out", FAST)
+    assert [p.code for p in raised.value.problems] == ["diff.store-unreachable"]
+    result = CliRunner().invoke(main, ["diff", endpoint, str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "diff.store-unreachable" in result.output
+
+
+def test_an_empty_store_says_nothing_was_published(tmp_path: Path, oxigraph: OxigraphServer) -> None:
+    project = trade_project(tmp_path / "v1")
+    build(project, tmp_path / "out")
+    with pytest.raises(CogsError) as raised:
+        diff_store(oxigraph.store, tmp_path / "out", FAST)
+    assert [p.code for p in raised.value.problems] == ["diff.not-published"]
+
+
+@pytest.mark.parametrize("template, uri, cells", [
+    ("https://x.example/ds/#obs/{period}/{area}", "https://x.example/ds/#obs/2015-Q3/K02000001",
+     {"period": "2015-Q3", "area": "K02000001"}),
+    ("https://x.example/code/{flow}/", "https://x.example/code/net%20exports/", {"flow": "net exports"}),
+    ("http://reference.data.gov.uk/id/{+period_ref}", "http://reference.data.gov.uk/id/quarter/2015-Q3",
+     {"period_ref": "quarter/2015-Q3"}),
+    ("https://x.example/code/{flow}/", "https://x.example/other/export/", None),
+])
+def test_a_uri_template_reads_back_the_cells_that_made_a_uri(template: str, uri: str,
+                                                             cells: dict[str, str] | None) -> None:
+    assert Template.of(template).read(uri) == cells
