@@ -164,6 +164,8 @@ ACCESSIBILITY_PAGES = {
     "component": "trade/dimension/flow/index.html",
     "search": "search/index.html?q=Westminster",
     "resource": "trade/unit/gbp-million/index.html",
+    "quality": "quality/index.html",
+    "trade dataset": "trade/trade-in-services/index.html",
 }
 
 

@@ -21,7 +21,7 @@ from rdflib import URIRef
 from rdflib.namespace import DCTERMS, RDFS
 
 from cogs.problems import Location, Problem, Severity
-from cogs.site import assets
+from cogs.site import assets, reports
 from cogs.site.load import Site, label, read_site, sort_codes, text
 from cogs.site.rdf import Index, dumps, schema_catalog, schema_dataset
 from cogs.site.search import build_index, plain
@@ -95,7 +95,7 @@ def environment(themes: list[Path]) -> Environment:
     loaders = [FileSystemLoader(str(theme / "templates")) for theme in reversed(themes)]
     env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(default=True, default_for_string=True),
                       undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
-    env.filters.update(markdown=markdown, plain=plain, date=date, is_web=is_web)
+    env.filters.update(markdown=markdown, plain=plain, date=date, is_web=is_web, field_label=reports.field_label)
     return env
 
 
@@ -110,6 +110,8 @@ class Renderer:
         self.observations: dict[str, Observations] = {}
         self.queries = _example_queries()
         self.sparql = (site.out / "sparql" / "index.html").is_file()
+        self.reports = reports.read_reports(site.out)
+        self.quality = self.reports.quality is not None
 
     # -- output ----------------------------------------------------------------------------------
     def page(self, path: str, template: str, subjects: list[str] | None = None, **context: Any) -> None:
@@ -128,7 +130,7 @@ class Renderer:
         context.setdefault("breadcrumbs", [])
         context.setdefault("section", "home")
         text = self.env.get_template(template).render(site=self.site, to=to, jsonld=jsonld, alternates=alternates,
-                                                      sparql=self.sparql, **context)
+                                                      sparql=self.sparql, quality=self.quality, **context)
         self.files[f"{path}index.html"] = text.encode("utf-8")
         self.pages.add(path)
 
@@ -171,6 +173,7 @@ class Renderer:
         for uri in sorted(site.components):
             self.component_page(uri)
         self.search_page()
+        self.quality_page()
         self.fallback_pages()
 
     def sparql_page(self) -> None:
@@ -214,8 +217,9 @@ class Renderer:
             if used or cl.path.startswith(family.path):
                 lists.append((cl, used))
         lists.sort(key=lambda item: (-item[1], item[0].title.lower()))
+        dimensions = reports.family_dimensions(site, self.reports, family.id, datasets)
         self.page(family.path, "family.html", [uri], title=family.title, family=family, datasets=datasets,
-                  shared=shared, codelists=lists, description=plain(family.description)[:300],
+                  shared=shared, codelists=lists, dimensions=dimensions, description=plain(family.description)[:300],
                   breadcrumbs=self.crumbs(to), jsonld=[schema_catalog(site, family)])
 
     def dataset_page(self, uri: str) -> None:
@@ -255,6 +259,9 @@ class Renderer:
         self.page(dataset.path, "dataset.html", [uri], title=dataset.title, dataset=dataset, family=family,
                   obs=obs, downloads=downloads, structure=structure, filters=filters, max_options=MAX_OPTIONS,
                   period_title=period_title, queries=self.queries(uri), license_name=LICENCES.get(dataset.license or ""),
+                  linkage=self.reports.linkage is not None, joins=reports.joins(site, self.reports, dataset), changelog=reports.changelog(self.reports, dataset),
+                  reconciled=reports.reconciled(site, self.reports, dataset),
+                  assessment=reports.quality_of(self.reports, dataset), percent=reports.percent,
                   description=dataset.summary or plain(dataset.description)[:300], breadcrumbs=crumbs,
                   jsonld=[schema_dataset(site, dataset, temporal)])
 
@@ -268,8 +275,10 @@ class Renderer:
                                                      ("CSVW metadata", "codelist.csv-metadata.json"),
                                                      ("Turtle", "codelist.ttl"))
                      if (site.out / unquote(cl.path) / name).is_file()]
+        distinct = {(u, c.title): len(c.values) for u, o in self.observations.items() for c in o.columns if c.coded}
+        usage = reports.codelist_usage(site, self.reports, cl, distinct)
         self.page(cl.path, "codelist.html", [uri, *(c.uri for c in cl.codes)], title=cl.title, codelist=cl,
-                  datasets=datasets, components=components, codes=site.codes, downloads=downloads,
+                  datasets=datasets, components=components, usage=usage, codes=site.codes, downloads=downloads,
                   description=plain(cl.description)[:300], breadcrumbs=self.crumbs(to, *self.owners(cl.path)))
         children: dict[str, list[Any]] = {}
         for code in cl.codes:
@@ -311,6 +320,15 @@ class Renderer:
         ]
         self.page("search/", "search.html", None, title="Search", facets=[f for f in facets if f[2]],
                   section="search", breadcrumbs=self.crumbs(Linker("search/")))
+
+    def quality_page(self) -> None:
+        """`quality/`: every dataset's metadata completeness, validation, linkage and provenance."""
+        if self.reports.quality is None:
+            return
+        self.page(reports.QUALITY_PATH, "quality.html", None, title="Quality of the datasets",
+                  rows=reports.quality_rows(self.site, self.reports), summary=self.reports.quality.get("summary", {}),
+                  profile=self.reports.quality.get("profile", []),
+                  percent=reports.percent, section="quality", breadcrumbs=self.crumbs(Linker(reports.QUALITY_PATH)))
 
     def fallback_pages(self) -> None:
         """A page for every other URI this site mints (units, publishers, themes' catalogue, ...)."""
