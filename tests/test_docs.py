@@ -7,7 +7,7 @@ import re
 from cogs.config import schema
 from tests.conftest import ROOT
 
-BUILD_MODULES = ["config.py", "table.py", "cube.py", "codelists.py", "build.py", "csvw_dataset.py"]
+BUILD_MODULES = ["config.py", "table.py", "cube.py", "codelists.py", "build.py", "csvw_dataset.py", "csvw_record.py"]
 
 
 def keys(node: object) -> set[str]:

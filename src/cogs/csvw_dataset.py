@@ -4,8 +4,8 @@ A dataset folder whose config is a CSVW metadata document (see docs/families.md)
 was published. `csv2rdf` converts it (standard mode, without provenance) through a fetcher that
 serves the document's folder at the dataset's URI, so the CSVW's relative URIs land under the
 dataset in the built site and nothing is read from the network. The triples are split into
-observations and metadata; the CSVW's `qb:DataSet` gets the catalogue record, from its own
-`dcterms`/`rdfs` properties first, then `dataset.toml`, then the family.
+observations and metadata; the CSVW's `qb:DataSet` gets the catalogue record (`csvw_record`),
+from `dataset.toml` where it gives a field, else the CSVW's own properties, else the family.
 
 `check` runs with the other datasets' checks, before anything is written; `write` runs once the
 build's own datasets are in the staging folder, and adds these datasets' files, named graphs,
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urldefrag, urljoin
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, QB, RDF, RDFS, XSD
+from rdflib.namespace import DCAT, DCTERMS, QB, RDF
 from rdflib.term import Node
 
 from cogs import csvw, graphs
@@ -32,6 +32,7 @@ from cogs.config import CsvwDatasetConfig, FamilyConfig, ProjectConfig
 from cogs.csv2rdf import csv2rdf
 from cogs.csv2rdf.fetch import Fetcher, FetchError, Resource
 from cogs.csvcubed.jsonpos import JsonError, line_column, parse_json
+from cogs.csvw_record import OBSERVATIONS, REFERENCE_PROPERTIES, catalogue_record, describe_reused, normalise, the_dataset
 from cogs.problems import CogsError, Location, Problem, Severity, errors
 from cogs.uris import Minter
 
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
     from cogs.build import BuildResult
 
 CSVW_NS = "http://www.w3.org/ns/csvw#"
-OBSERVATIONS = "observations.nt.gz"
 _TYPE = f"<{RDF.type}>"
 _OBSERVATION = f"<{QB.Observation}>"
 _DATASET_OF = f"<{QB.dataSet}>"
@@ -188,32 +188,34 @@ def write(items: list[CsvwDataset], project: ProjectConfig, minter: Minter, stag
 
 
 def _validate(items: list[CsvwDataset], staging: Path) -> list[Problem]:
-    """The shapes' violations in each CSVW dataset, with the catalogue that lists it (as the build
-    holds its own datasets to them; recommendations are left to `cogs validate`).
+    """The shapes' violations in the CSVW datasets, checked with the catalogue and every dataset's
+    metadata (so a shared property described two ways, or a period outside the build's reference
+    list, is seen) as the build holds its own datasets to them; recommendations are left to
+    `cogs validate`.
 
     IC-4 and IC-5 are about a property's definition: for a property defined outside the CSVW they
     cannot be checked offline, and are reported as one warning instead."""
     from cogs.validate import validate_graph_files
 
+    written = [item for item in items if (staging / item.family.id / item.config.id / "dataset.ttl").is_file()]
+    if not written:
+        return []
+    files = [staging / "catalog.ttl"] + sorted(staging.glob("*/*/dataset.ttl")) + \
+        [staging / item.family.id / item.config.id / OBSERVATIONS for item in written]
+    external = {uri: item for item in written for uri in item.external}
     found: list[Problem] = []
-    for item in items:
-        folder = staging / item.family.id / item.config.id
-        if not (folder / "dataset.ttl").is_file():
-            continue
-        files = [staging / "catalog.ttl", folder / "dataset.ttl", folder / OBSERVATIONS]
-        unchecked: set[str] = set()
-        for problem in validate_graph_files(files):
-            if problem.code in ("qb-ic-4", "qb-ic-5") and problem.focus in item.external:
-                unchecked.add(problem.focus)
-            elif problem.severity is Severity.ERROR:
-                found.append(problem)
-        if unchecked:
-            names = ", ".join(f"<{u}>" for u in sorted(unchecked))
-            found.append(Problem("csvw-dataset.external-property",
-                                 f"the structure uses properties it does not define, so their range and code "
-                                 f"list were not checked: {names}", Location(str(item.config.metadata)),
-                                 Severity.WARNING, hint="describe them in the metadata (rdfs:range, qb:codeList) "
-                                 "to have them checked"))
+    unchecked: dict[str, set[str]] = {}
+    for problem in validate_graph_files(files):
+        if problem.code in ("qb-ic-4", "qb-ic-5") and problem.focus in external:
+            unchecked.setdefault(str(external[problem.focus].config.metadata), set()).add(problem.focus)
+        elif problem.severity is Severity.ERROR:
+            found.append(problem)
+    for path, uris in sorted(unchecked.items()):
+        names = ", ".join(f"<{u}>" for u in sorted(uris))
+        found.append(Problem("csvw-dataset.external-property",
+                             f"the structure uses properties it does not define, so their range and code "
+                             f"list were not checked: {names}", Location(path), Severity.WARNING,
+                             hint="describe them in the metadata (rdfs:range, qb:codeList) to have them checked"))
     return found
 
 
@@ -237,26 +239,29 @@ def _write_one(item: CsvwDataset, minter: Minter, staging: Path, dump: Any,
     _copy_files(item, served, folder)
     observed, tables = _observation_subjects(converted)
     metadata_lines: list[str] = []
+    reference_values: dict[str, set[str]] = {}
     digest = hashlib.sha256()
     with converted.open("r", encoding="utf-8") as source, (folder / OBSERVATIONS).open("wb") as raw:
         from cogs.build import gzip_writer
 
         with gzip_writer(raw) as own:
-            observation_lines = _split(source, observed, tables, metadata_lines, own, problems, item)
+            observation_lines = _split(source, observed, tables, metadata_lines, own, problems, item,
+                                       reference_values)
     graph = Graph()
     graph.parse(data="".join(metadata_lines), format="nt")
     converted.unlink()
-    record, found = _catalogue_record(graph, item, minter)
+    record, found = catalogue_record(graph, item, minter)
     problems.extend(found)
     if errors(found):
         raise CogsError(found)
     graph += record
-    item.external = _normalise(graph)
+    describe_reused(graph, reference_values, minter)
+    item.external = normalise(graph)
     for prefix, namespace in graphs.new_graph().namespaces():
         graph.bind(prefix, namespace)
     (folder / "dataset.ttl").write_bytes(graphs.turtle(graph))
     meta_nt = graphs.ntriples_sorted(graph)
-    dataset_uri = str(_the_dataset(graph, item))
+    dataset_uri = str(the_dataset(graph, item))
     digest.update(meta_nt)
     dump.write(_in_graph(meta_nt, dataset_uri))
     with _gunzip(folder / OBSERVATIONS) as lines:
@@ -344,10 +349,6 @@ def _copy_files(item: CsvwDataset, served: dict[str, Path], folder: Path) -> Non
         shutil.copyfile(path, target)
 
 
-def _subject(line: str) -> str:
-    return line.split(" ", 1)[0]
-
-
 def _observation_subjects(path: Path) -> tuple[set[str], set[str]]:
     """Subjects typed qb:Observation or attached to a data set with qb:dataSet, and the blank nodes
     that stand for the CSVW's table group and tables."""
@@ -366,10 +367,12 @@ def _observation_subjects(path: Path) -> tuple[set[str], set[str]]:
 
 
 def _split(lines: Any, observed: set[str], tables: set[str], metadata: list[str], own: Any,
-           problems: list[Problem], item: CsvwDataset) -> int:
+           problems: list[Problem], item: CsvwDataset, reference_values: dict[str, set[str]]) -> int:
     """Observations to `own` (N-Triples), the rest to `metadata`. Leave out the CSVW's description of
     its table group, tables and rows (blank nodes, with what is said of them), which a cube does not
-    need, and warn of any other blank node."""
+    need, and warn of any other blank node. The observations' periods and areas (IRIs) go to
+    `reference_values`."""
+    wanted = {f"<{p}>": p for p in REFERENCE_PROPERTIES}
     count = 0
     dropped = 0
     batch: list[str] = []
@@ -386,6 +389,9 @@ def _split(lines: Any, observed: set[str], tables: set[str], metadata: list[str]
         if subject in observed:
             batch.append(line)
             count += 1
+            if predicate in wanted:
+                value = rest.rsplit(" .", 1)[0].strip()
+                reference_values.setdefault(wanted[predicate], set()).add(value[1:-1] if value.startswith("<") else value)
             if len(batch) >= 100_000:
                 own.write("".join(batch).encode("utf-8"))
                 batch.clear()
@@ -397,144 +403,3 @@ def _split(lines: Any, observed: set[str], tables: set[str], metadata: list[str]
                                 Location(str(item.config.metadata)), Severity.WARNING,
                                 hint="give nested objects an @id: published data has no blank nodes"))
     return count
-
-
-# --------------------------------------------------------------------------------- catalogue record
-
-
-def _the_dataset(graph: Graph, item: CsvwDataset) -> URIRef:
-    found = sorted(s for s in graph.subjects(RDF.type, QB.DataSet) if isinstance(s, URIRef))
-    if len(found) != 1:
-        what = "no qb:DataSet" if not found else f"{len(found)} qb:DataSet resources"
-        raise CogsError([Problem("csvw-dataset.not-a-cube", f"the converted CSVW has {what}",
-                                 Location(str(item.config.metadata)),
-                                 hint="describe exactly one qb:DataSet with its qb:structure in the metadata "
-                                      "(e.g. as rdfs:seeAlso objects with @id, as csvcubed writes them)")])
-    return found[0]
-
-
-def _normalise(graph: Graph) -> set[str]:
-    """The type closure of the Data Cube normalisation algorithm, which the integrity constraints
-    assume: a property a structure uses as dimension, measure or attribute has that type.
-
-    Returns the properties the CSVW uses but does not describe: their definitions (range, code
-    list) live in vocabularies a build cannot read offline."""
-    kinds = ((QB.dimension, QB.DimensionProperty), (QB.measure, QB.MeasureProperty), (QB.attribute, QB.AttributeProperty))
-    external: set[str] = set()
-    for link, kind in kinds:
-        for spec, prop in sorted(graph.subject_objects(link), key=str):
-            if (prop, None, None) not in graph:
-                external.add(str(prop))
-            graph.add((spec, QB.componentProperty, prop))
-            graph.add((prop, RDF.type, kind))
-    return external
-
-
-def _values(graph: Graph, nodes: list[Node], *predicates: URIRef, one: bool = False) -> list[Node]:
-    """The values of the first predicate that any of `nodes` has, from the first node that has it
-    (with `one`, a single value: English or untagged text preferred)."""
-    for predicate in predicates:
-        for node in nodes:
-            found: list[Node] = sorted(graph.objects(node, predicate), key=str)
-            if found:
-                if not one:
-                    return found
-                preferred: list[Node] = [o for o in found if isinstance(o, Literal) and o.language in (None, "en")]
-                return (preferred or found)[:1]
-    return []
-
-
-def _catalogue_record(graph: Graph, item: CsvwDataset, minter: Minter) -> tuple[Graph, list[Problem]]:
-    """The DCAT record of the CSVW's qb:DataSet, set in `graph` and returned on its own for the catalogue."""
-    dataset = _the_dataset(graph, item)
-    family = item.family
-    fields = item.config.fields
-    # the CSVW's other descriptions of the same data set: a dcat:Dataset it is a distribution of, ...
-    about = [dataset] + sorted({n for n in graph.objects(dataset, URIRef(str(DCAT) + "isDistributionOf"))} |
-                               {n for n in graph.subjects(DCAT.distribution, dataset)} |
-                               {n for n in graph.subjects(RDF.type, DCAT.Dataset) if n != dataset}, key=str)
-    problems: list[Problem] = []
-    where = Location(str(item.config.metadata))
-    beside = item.config.path if item.config.path.name == "dataset.toml" else item.config.metadata.parent / "dataset.toml"
-
-    def given(key: str, *predicates: URIRef, required: bool = True, make: Any = None) -> list[Node]:
-        if key in fields:
-            values = fields[key] if isinstance(fields[key], list) else [fields[key]]
-            return [make(v) if make else graphs.en(v) for v in values]
-        found = _values(graph, about, *predicates, one=key not in ("keywords", "source"))
-        if not found and required:
-            names = " or ".join(_short(p) for p in predicates)
-            problems.append(Problem("csvw-dataset.missing-metadata", f"the CSVW gives its data set no {key} ({names})",
-                                    where, hint=f"add {key} = ... to {beside}"
-                                    + ("" if beside.is_file() else f' with csvw = "{item.metadata_name}"')))
-        return found
-
-    date = (lambda v: Literal(v, datatype=XSD.date))
-    record: dict[URIRef, list[Node]] = {
-        DCTERMS.title: given("title", DCTERMS.title, RDFS.label),
-        DCTERMS.description: given("description", DCTERMS.description, RDFS.comment),
-        DCTERMS.issued: given("issued", DCTERMS.issued, make=date),
-        RDFS.comment: given("summary", RDFS.comment, required=False),
-        DCAT.keyword: given("keywords", DCAT.keyword, required=False),
-        DCAT.landingPage: given("landing_page", DCAT.landingPage, required=False, make=URIRef),
-        DCTERMS.source: given("source", DCTERMS.source, required=False, make=URIRef),
-        DCTERMS.license: _values(graph, about, DCTERMS.license, one=True) or [URIRef(family.license)],
-    }
-    record[DCTERMS.modified] = given("modified", DCTERMS.modified, required=False, make=date) or record[DCTERMS.issued][:1]
-    out = graphs.new_graph()
-    family_agent = graphs.Agent(family.publisher, URIRef(family.publisher_uri or f"{minter.family(family.id)}#publisher"),
-                                URIRef(f"{minter.family(family.id)}#contact"), family.contact_point)
-    if "publisher" in fields or "publisher_uri" in fields or "contact_point" in fields:
-        name = fields.get("publisher", family.publisher)
-        agent = graphs.Agent(name, URIRef(fields.get("publisher_uri") or (
-            family_agent.uri if name == family.publisher else f"{item.uri}#publisher")),
-            URIRef(f"{item.uri}#contact"), fields.get("contact_point", family.contact_point))
-        agent.describe(out)
-        record[DCTERMS.publisher] = [agent.uri]
-        record[DCAT.contactPoint] = [agent.contact]
-    else:
-        record[DCTERMS.publisher] = _values(graph, about, DCTERMS.publisher, one=True) or [family_agent.uri]
-        record[DCAT.contactPoint] = _values(graph, about, DCAT.contactPoint, one=True) or [family_agent.contact]
-        if family_agent.uri in record[DCTERMS.publisher] or family_agent.contact in record[DCAT.contactPoint]:
-            family_agent.describe(out)
-    record[DCAT.theme] = sorted({graphs.theme_uri(minter, t) for t in family.themes} |
-                                set(_values(graph, about, DCAT.theme)), key=str)
-    if problems:
-        return out, problems
-    # the record replaces the CSVW's own catalogue typing, which the profile would hold to it
-    for node in [n for n in graph.subjects(RDF.type, DCAT.Dataset) if n != dataset]:
-        graph.remove((node, RDF.type, DCAT.Dataset))
-    for node in list(graph.subjects(RDF.type, DCAT.Distribution)):
-        graph.remove((node, RDF.type, DCAT.Distribution))
-    for predicate, values in record.items():
-        graph.remove((dataset, predicate, None))
-        for value in values:
-            out.add((dataset, predicate, value))
-    out.add((dataset, RDF.type, DCAT.Dataset))
-    out.add((dataset, DCTERMS.isPartOf, URIRef(minter.family(family.id))))
-    for key, file, media, title in _distributions(item):
-        dist = URIRef(f"{item.uri}#distribution/{key}")
-        out.add((dataset, DCAT.distribution, dist))
-        out.add((dist, RDF.type, DCAT.Distribution))
-        out.add((dist, DCTERMS.title, graphs.en(title)))
-        out.add((dist, DCAT.downloadURL, URIRef(item.uri + quote(file))))
-        out.add((dist, DCAT.mediaType, URIRef(graphs.MEDIA + media)))
-        if file.endswith(".gz"):
-            out.add((dist, DCAT.compressFormat, URIRef(graphs.MEDIA + "application/gzip")))
-        out.add((dist, DCTERMS.license, record[DCTERMS.license][0]))
-    return out, problems
-
-
-def _short(uri: URIRef) -> str:
-    for prefix, space in (("dcterms:", str(DCTERMS)), ("rdfs:", str(RDFS)), ("dcat:", str(DCAT))):
-        if uri.startswith(space):
-            return prefix + uri[len(space):]
-    return str(uri)
-
-
-def _distributions(item: CsvwDataset) -> list[tuple[str, str, str, str]]:
-    found = [(f"csv/{number}" if number else "csv", table, "text/csv", f"Data (CSV): {Path(table).name}")
-             for number, table in enumerate(item.tables)]
-    return found + [("csvw", item.metadata_name, "application/csvm+json", "CSVW metadata"),
-                    ("turtle", "dataset.ttl", "text/turtle", "Metadata and structure (Turtle)"),
-                    ("ntriples", OBSERVATIONS, "application/n-triples", "Observations (N-Triples, gzip)")]

@@ -65,7 +65,14 @@ def test_csvw_dataset_is_catalogued_dumped_and_listed(project: Path, tmp_path: P
     assert len(observations) == 6  # the rows of ports.csv
     assert all((o, QB.dataSet, ports) in graph for o in observations)
     assert (ports, QB.structure, rdflib.URIRef(f"{PORTS}#structure")) in graph
-    assert len(set(graph.subjects(RDF.type, SKOS.Concept))) == 3  # the code list table
+    port_list = rdflib.URIRef(f"{PORTS}codelist/port/")
+    assert len(set(graph.subjects(SKOS.inScheme, port_list))) == 3  # the code list table
+    # its years are reference.data.gov.uk URIs: they join the build's period list, as other datasets' do
+    periods = rdflib.URIRef(f"{BASE}ref/codelist/period/")
+    sdmx_period = rdflib.URIRef("http://purl.org/linked-data/sdmx/2009/dimension#refPeriod")
+    assert (sdmx_period, QB.codeList, periods) in graph
+    assert {str(c) for c in graph.subjects(SKOS.inScheme, periods)} == \
+        {"http://reference.data.gov.uk/id/year/2019", "http://reference.data.gov.uk/id/year/2020"}
     assert not any(isinstance(t, rdflib.BNode) for triple in graph for t in triple)
     assert not any(str(p).startswith("http://www.w3.org/ns/csvw#") for p in graph.predicates())
     assert (rdflib.URIRef(BASE), DCAT.dataset, ports) in dump.graph(rdflib.URIRef(BASE))
@@ -187,3 +194,23 @@ def test_csv2rdf_warnings_point_at_the_local_file(project: Path, tmp_path: Path)
     # the cell becomes a plain string with a warning; the measure's range check is the shapes' business
     assert f"{csv}:7:3: warning[csvw.warning]" in output, output
     assert "https://stats.example.org/trade/ports/ports.csv:" not in output
+
+
+def test_the_whole_output_conforms(project: Path, tmp_path: Path) -> None:
+    """`cogs validate` of the built folder (the dump, every dataset together) agrees with the build."""
+    out = tmp_path / "out"
+    assert build(project, out)[0] == 0
+    result = CliRunner().invoke(main, ["validate", str(out)])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_shared_property_described_another_way_is_caught(project: Path, tmp_path: Path) -> None:
+    """The CSVW datasets are checked with the other datasets' metadata: a CSVW that gives the
+    reference period a range of its own contradicts the build's description of it."""
+    _edit_metadata(project, lambda d: d["rdfs:seeAlso"].append({
+        "@id": "http://purl.org/linked-data/sdmx/2009/dimension#refPeriod", "@type": "qb:DimensionProperty",
+        "rdfs:label": "Reference period", "rdfs:range": {"@id": "http://www.w3.org/2006/time#Interval"}}))
+    out = tmp_path / "out"
+    code, output = build(project, out)
+    assert code == 1, output
+    assert "error[family-shared-component]" in output
