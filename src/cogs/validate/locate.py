@@ -93,6 +93,10 @@ class CsvwLocator:
             group_schema = meta.get("tableSchema", {})
             for table in meta.get("tables", [meta] if "url" in meta else []):
                 schema = table.get("tableSchema", group_schema)
+                if isinstance(schema, str) and (path.parent / schema).is_file():  # a schema by reference
+                    schema = json.loads((path.parent / schema).read_text(encoding="utf-8"))
+                if not isinstance(schema, dict):
+                    continue
                 about = schema.get("aboutUrl")
                 if not isinstance(about, str) or "url" not in table:
                     continue
