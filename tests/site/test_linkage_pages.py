@@ -231,3 +231,25 @@ def test_the_changelog_after_a_rebuild_with_changed_data(tmp_path: Path, monkeyp
     for time in quality.find_all("dd", data_figure="build-time"):
         assert time.text == "1 December 2025 (2025-12-01T00:00:00+00:00)"
     assert check_links(out) == []
+
+
+def test_a_reconciled_dataset_shows_its_match_rate_as_linkage_quality(tmp_path: Path) -> None:
+    from cogs.reconcile import reconcile_dataset, write_mapping
+
+    project = tmp_path / "labels"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "linkage" / "fixtures" / "labels", project)
+    folder = project / "places" / "population"
+    write_mapping(folder, reconcile_dataset(folder, "Area"))  # 5 of 8 labels match
+    data = folder / "data.csv"
+    data.write_text("".join(line for line in data.read_text().splitlines(keepends=True)
+                            if not line.startswith(("Narnia", "Westmnster", "London City"))))
+    out = tmp_path / "out"
+    build(project, out)
+    page = parse(out / "places" / "population" / "index.html")
+    reconciled = page.find("div", data_reconciled="Area")
+    assert reconciled.find("dd").visible_text() == \
+        "5 of 8 labels matched by cogs reconcile (62.5%), into Area"
+    assert "../../places/population/codelist/area/index.html" in dict(reconciled.links())
+    reference = page.find("div", data_reference_match="Area")
+    assert reference.find("dd").visible_text() == "5 of 5 (100%)"
+    assert check_links(out) == []
