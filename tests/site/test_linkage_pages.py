@@ -192,6 +192,8 @@ def test_the_changelog_after_a_rebuild_with_changed_data(tmp_path: Path, monkeyp
     status, versions = _changelog(out, "trade-in-services")
     assert status.startswith("No changes since the previous build.")
     assert [v.attrs["data-version"] for v in versions] == ["1"]
+    assert parse(out / "quality" / "index.html").find(data_build_changes=True).text == \
+        "No changes since the previous build (3 datasets compared)."
 
     data = project / "trade" / "trade-in-services" / "data.csv"
     with data.open(newline="", encoding="utf-8") as handle:
@@ -228,6 +230,9 @@ def test_the_changelog_after_a_rebuild_with_changed_data(tmp_path: Path, monkeyp
         assert status.startswith("No changes since the previous build."), unchanged
         assert [v.attrs["data-version"] for v in versions] == ["1"]
     quality = parse(out / "quality" / "index.html")
+    changed = quality.find("dl", data_build_changes="some")
+    assert changed.links() == [("../trade/trade-in-services/index.html#changes", "Trade in services, balance of payments")]
+    assert "Unchanged 2" in changed.text
     for time in quality.find_all("dd", data_figure="build-time"):
         assert time.text == "1 December 2025 (2025-12-01T00:00:00+00:00)"
     assert check_links(out) == []
@@ -253,3 +258,17 @@ def test_a_reconciled_dataset_shows_its_match_rate_as_linkage_quality(tmp_path: 
     reference = page.find("div", data_reference_match="Area")
     assert reference.find("dd").visible_text() == "5 of 5 (100%)"
     assert check_links(out) == []
+
+
+def test_the_new_sections_render_the_same_bytes_twice(tmp_path: Path) -> None:
+    from cogs.site import render_site
+
+    out = tmp_path / "out"
+    build(_trade_project(tmp_path), out)
+    pages = ["quality/index.html", "trade/index.html", "trade/regional-trade/index.html",
+             "trade/codelist/flow/index.html"]
+    before = {page: (out / page).read_bytes() for page in pages}
+    for page in pages:
+        (out / page).unlink()
+    render_site(out)
+    assert {page: (out / page).read_bytes() for page in pages} == before

@@ -276,7 +276,7 @@ class Renderer:
                                                      ("Turtle", "codelist.ttl"))
                      if (site.out / unquote(cl.path) / name).is_file()]
         distinct = {(u, c.title): len(c.values) for u, o in self.observations.items() for c in o.columns if c.coded}
-        usage = reports.codelist_usage(site, self.reports, cl, distinct)
+        usage = reports.codelist_usage(site, cl, distinct)
         self.page(cl.path, "codelist.html", [uri, *(c.uri for c in cl.codes)], title=cl.title, codelist=cl,
                   datasets=datasets, components=components, usage=usage, codes=site.codes, downloads=downloads,
                   description=plain(cl.description)[:300], breadcrumbs=self.crumbs(to, *self.owners(cl.path)))
@@ -328,6 +328,7 @@ class Renderer:
         self.page(reports.QUALITY_PATH, "quality.html", None, title="Quality of the datasets",
                   rows=reports.quality_rows(self.site, self.reports), summary=self.reports.quality.get("summary", {}),
                   profile=self.reports.quality.get("profile", []),
+                  changes=reports.build_changes(self.site, self.reports),
                   percent=reports.percent, section="quality", breadcrumbs=self.crumbs(Linker(reports.QUALITY_PATH)))
 
     def fallback_pages(self) -> None:

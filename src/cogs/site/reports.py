@@ -149,8 +149,7 @@ class Usage:
     codes: int | None  # distinct codes of the list the column uses, when known
 
 
-def codelist_usage(site: Site, reports: Reports, codelist: CodeList,
-                   used: dict[tuple[str, str], int]) -> list[Usage]:
+def codelist_usage(site: Site, codelist: CodeList, used: dict[tuple[str, str], int]) -> list[Usage]:
     """Each column of each dataset whose component draws on `codelist`.
 
     `used` maps (dataset URI, column title) to the distinct values in the column, as the
@@ -235,6 +234,31 @@ def quality_rows(site: Site, reports: Reports) -> list[QualityRow]:
                                [m["field"] for m in missing if m.get("level") != "required"]))
     rows.sort(key=lambda r: (r.dataset.title.lower(), r.dataset.key))
     return rows
+
+
+@dataclass(frozen=True)
+class BuildChanges:
+    """What this build changed against the previous one, for the quality page."""
+
+    compared: bool
+    added: list[Dataset]
+    changed: list[Dataset]
+    unchanged: int
+    removed: list[dict[str, Any]]  # {key, title, last_version}: they have no page any more
+
+
+def build_changes(site: Site, reports: Reports) -> BuildChanges | None:
+    if reports.changes is None:
+        return None
+    by_key = {d.key: d for d in site.datasets.values()}
+    summary = reports.changes.get("summary", {})
+
+    def pages(keys: list[str]) -> list[Dataset]:
+        return sorted((by_key[k] for k in keys if k in by_key), key=lambda d: (d.title.lower(), d.key))
+    removed = [{"key": key, "title": entry.get("title", key), "last_version": entry.get("last_version")}
+               for key, entry in sorted(reports.changes.get("removed", {}).items())]
+    return BuildChanges(bool(reports.changes.get("compared_with_previous")), pages(summary.get("added", [])),
+                        pages(summary.get("changed", [])), int(summary.get("unchanged", 0)), removed)
 
 
 # -- the changelog ------------------------------------------------------------------------------
