@@ -39,6 +39,7 @@ DUMP = "cogs.nq.gz"
 OBSERVATIONS = "observations.nt.gz"
 THEME = "theme"  # a folder beside site.toml whose templates/ and static/ override the default theme
 Progress = Callable[[str, int, int], None]
+TEXT_TRIPLES = 200_000  # triples printed at once: some 35 MB of N-Triples
 
 
 @dataclass
@@ -97,7 +98,9 @@ def build(root: Path, out: Path, *, strict: bool = False, progress: Progress = _
         locator = CellLocator([item for items in prepared.values() for item in items])
         # Violations fail the build; the shapes' recommendations (warnings) are for `cogs validate`
         # and the quality page, so a build's report stays about the data it was given.
-        found = [p for p in _validate(staging / DUMP, made, locator) if p.severity is Severity.ERROR]
+        # Datasets given as CSVW were converted straight into the dump: read it back to check them too.
+        found = [p for p in _validate(staging / DUMP, None if given_as_csvw else made, locator)
+                 if p.severity is Severity.ERROR]
         problems = problems + found
         if found:
             raise CogsError(problems)
@@ -114,10 +117,12 @@ def build(root: Path, out: Path, *, strict: bool = False, progress: Progress = _
     return result
 
 
-def _validate(dump: Path, made: _Made, locator: CellLocator) -> list[Problem]:
+def _validate(dump: Path, made: _Made | None, locator: CellLocator) -> list[Problem]:
     """The shapes' verdict on what was written: from memory on the columnar path, or by reading
-    the dump where the data needs SPARQL over everything."""
+    the dump back when nothing was kept or the data needs SPARQL over everything."""
     shapes = default_shapes()
+    if made is None:
+        return validate_graph_files([dump], locate=locator, shapes=shapes)
     try:
         violations = columnar.validate_gathered(made.observations, made.metadata, shapes, [dump])
     except columnar.Unsupported:
@@ -209,8 +214,8 @@ def _write(project: ProjectConfig, minter: Minter, families: list[Family], prepa
                 meta_nt = graphs.ntriples_sorted(metadata)
                 digest = hashlib.sha256(meta_nt)
                 dump.write(_in_graph(meta_nt, dataset.uri))
-                count = len(meta_nt.splitlines()) + observations.count(item)
-                _write_observations(item, folder / OBSERVATIONS, digest, observation_dump, made.observations)
+                count = len(meta_nt.splitlines())
+                count += _write_observations(item, folder / OBSERVATIONS, digest, observation_dump, made.observations)
                 result.graphs.append({"iri": dataset.uri, "sha256": digest.hexdigest(), "triples": count,
                                       "dataset": dataset.key})
                 result.observations += dataset.observations
@@ -241,8 +246,9 @@ def gzip_writer(raw: BinaryIO) -> BinaryIO:
 
 
 def _write_observations(item: Prepared, path: Path, digest: "hashlib._Hash", dump: BinaryIO,
-                        gathered: columnar.Gathered) -> None:
-    """Stream the observations into their own gzip'd N-Triples, the digest and the dump.
+                        gathered: columnar.Gathered) -> int:
+    """Stream the observations into their own gzip'd N-Triples, the digest, the dump and the
+    checker; return how many triples they made.
 
     polars makes the next chunk of triples (releasing the GIL) while a writer thread prints,
     compresses and hashes the previous one; at most two chunks are held at once.
@@ -250,20 +256,26 @@ def _write_observations(item: Prepared, path: Path, digest: "hashlib._Hash", dum
     graph = item.dataset.uri
 
     def put(frame: pl.DataFrame) -> None:
-        data = observations.text(frame)
-        own.write(data)
-        digest.update(data)
-        dump.write(observations.text(frame, graph))
+        # Printed a slice at a time, so the text held at once stays small beside the frame.
+        for part in frame.iter_slices(TEXT_TRIPLES):
+            data = observations.text(part)
+            own.write(data)
+            digest.update(data)
+            del data
+            dump.write(observations.text(part, graph))
         gathered.add(frame)
 
     with path.open("wb") as raw, gzip_writer(raw) as own, ThreadPoolExecutor(max_workers=1) as writer:
         pending: Future[None] | None = None
+        written = 0
         for frame in observations.chunks(item):
             if pending is not None:
                 pending.result()
             pending = writer.submit(put, frame)
+            written += frame.height
         if pending is not None:
             pending.result()
+    return written
 
 
 def _with_codelists(item: Prepared, lists: dict[str, CodeList], minter: Minter) -> Dataset:

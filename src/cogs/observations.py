@@ -55,12 +55,3 @@ def chunks(prepared: Prepared, rows: int = CHUNK_ROWS) -> Iterator[pl.DataFrame]
 def ntriples(prepared: Prepared) -> bytes:
     """All the observations' N-Triples at once: for tests and small tables."""
     return b"".join(text(frame) for frame in chunks(prepared))
-
-
-def count(prepared: Prepared) -> int:
-    """How many triples the observations make, counted from the columns without writing them."""
-    frame = prepared.frame
-    fixed = 2 + len(prepared.fixed)
-    present = frame.select([obj.is_not_null().sum().alias(name) for name, obj in prepared.objects.items()
-                            if name != "__about"]).row(0) if frame.height else ()
-    return frame.height * fixed + int(sum(present))

@@ -580,10 +580,11 @@ def validate_gathered(gathered: Gathered, metadata: bytes, shapes: Shapes, names
     `names` are the files the triples were written to, read again only to word a report.
     Raises Unsupported when the data needs the SPARQL path."""
     _observation_checks(shapes)
-    by_p = {p: pl.concat(ps, rechunk=True) for p, ps in gathered.parts.items()}
+    by_p = {p: pl.concat(ps, rechunk=False) for p, ps in gathered.parts.items()}
+    lits = pl.concat(gathered.lits, rechunk=False) if gathered.lits else _LITS
+    gathered.parts, gathered.lits = {}, []
     empty = pl.DataFrame(schema={"s": pl.UInt64, "o": pl.UInt64})
     obs_ids = by_p.get(h(RDF_TYPE), empty).filter(pl.col("o") == h(OBSERVATION))["s"].unique()
-    lits = pl.concat(gathered.lits, rechunk=True) if gathered.lits else _LITS
     store = ox.Store()
     store.load(metadata, format=ox.RdfFormat.N_QUADS)
     return _check(shapes, by_p, lits, obs_ids, store, sources(names))
