@@ -95,6 +95,46 @@ def generate(out: Path, families: int = 10, per_family: int = 100) -> int:
     return len(manifest["datasets"])
 
 
+def generate_linkage(out: Path) -> int:
+    """A `linkage.json` for a generated `out/`, as the build would write it: every pair of datasets
+    is linked on period and area, and on flow within a family. Returns the number of links."""
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    period, area = ("http://purl.org/linked-data/sdmx/2009/dimension#refPeriod",
+                    "http://purl.org/linked-data/sdmx/2009/dimension#refArea")
+    datasets, used = {}, {}
+    for entry in manifest["datasets"]:
+        family, name = entry["id"].split("/")
+        d = int(name.rsplit("-", 1)[1])
+        flow = f"{BASE}{family}/dimension/flow/"
+        codes = [YEARS, AREAS[d % 10: d % 10 + 5], [c for c, _ in FLOWS]]
+        used[entry["id"]] = [set(c) for c in codes]
+        datasets[entry["id"]] = {"uri": entry["uri"], "title": entry["title"], "family": family, "dimensions": [
+            {"column": column, "name": column.lower(), "component": column.lower(), "label": label,
+             "property": prop, "parent": prop, "codelist": codelist, "spec": f"{entry['uri']}#component/{column.lower()}",
+             "codes": len(values), "used": sorted(values)}
+            for (column, label, prop, codelist), values in zip(
+                (("Year", "Period", period, f"{BASE}ref/codelist/period/"),
+                 ("Area", "Geography", area, f"{BASE}ref/codelist/gss-geography/"),
+                 ("Flow", "Flow", flow, f"{BASE}{family}/codelist/flow/")), codes)]}
+    keys = sorted(datasets)
+    links = []
+    for i, left in enumerate(keys):
+        for right in keys[i + 1:]:
+            same = datasets[left]["family"] == datasets[right]["family"]
+            matches = []
+            for k in range(3 if same else 2):
+                a, b = used[left][k], used[right][k]
+                shared = len(a & b)
+                matches.append({"kind": "same-property", "left": k, "right": k, "shared": shared,
+                                "match_rate": round(shared / len(a | b), 4),
+                                "left_coverage": round(shared / len(a), 4), "right_coverage": round(shared / len(b), 4)})
+            links.append({"left": left, "right": right, "uri": f"{datasets[left]['uri']}#linkage/{right}",
+                          "joinable": any(m["shared"] for m in matches), "dimensions": matches})
+    (out / "linkage.json").write_text(json.dumps({"datasets": datasets, "links": links, "codelists": {},
+                                                  "families": {}}, separators=(",", ":")), "utf-8")
+    return len(links)
+
+
 def timed_render(out: Path) -> tuple[float, float]:
     """(wall, CPU) seconds of one `render_site`."""
     start, cpu = time.perf_counter(), time.process_time()
@@ -113,6 +153,27 @@ def test_a_site_of_1000_datasets_renders_in_under_a_minute(tmp_path: Path) -> No
     assert elapsed < 60
     assert len(json.loads((out / "search" / "datasets.json").read_text("utf-8"))["datasets"]) == 1000
     assert (out / "family-09" / "dataset-099" / "index.html").is_file()
+    assert check_links(out) == []
+
+
+@pytest.mark.slow
+def test_pages_stay_small_when_200_datasets_all_join(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert generate(out, families=2, per_family=100) == 200
+    seconds, _ = timed_render(out)
+    sizes = {p: p.stat().st_size for p in out.glob("family-*/dataset-*/index.html")}
+    assert generate_linkage(out) == 19900
+    with_linkage, cpu = timed_render(out)
+    print(f"\nrender_site: 200 datasets in {seconds:.1f} s; with every pair linked {with_linkage:.1f} s ({cpu:.1f} s CPU)")
+    page = out / "family-00" / "dataset-000" / "index.html"
+    text = page.read_text("utf-8")
+    # 25 joinable datasets of its own family with their figures, then 74 as links; the same for the other family.
+    assert text.count('data-join="') == 50
+    assert "Also joinable" in text
+    grown = max(p.stat().st_size - sizes[p] for p in sizes)
+    print(f"a dataset page grew by at most {grown / 1000:.0f} kB")
+    assert grown < 400_000, grown
+    assert with_linkage < 3 * seconds + 30
     assert check_links(out) == []
 
 

@@ -29,6 +29,8 @@ from cogs.site.tables import Observations, observations
 
 MAX_OPTIONS = 1000
 LATEST = 10
+JOIN_TABLES = 25  # joinable datasets shown with their figures, in each group (own family, others)
+JOIN_LINKS = 200  # the next ones, shown as links
 _MARKDOWN = MarkdownIt("js-default")  # raw HTML off: markup in metadata is shown as text
 
 
@@ -112,6 +114,8 @@ class Renderer:
         self.sparql = (site.out / "sparql" / "index.html").is_file()
         self.reports = reports.read_reports(site.out)
         self.quality = self.reports.quality is not None
+        self.by_key = {d.key: d for d in site.datasets.values()}
+        self.usage: dict[str, list[reports.Usage]] = {}
 
     # -- output ----------------------------------------------------------------------------------
     def page(self, path: str, template: str, subjects: list[str] | None = None, **context: Any) -> None:
@@ -162,6 +166,8 @@ class Renderer:
                 component.codelist = f"{site.base}{reference}"
                 site.codelists[component.codelist].components.add(component.uri)
         self.index = Index(site.graph)
+        distinct = {(u, c.title): len(c.values) for u, o in self.observations.items() for c in o.columns if c.coded}
+        self.usage = reports.codelist_usage(site, distinct)
         self.sparql_page()
         for uri in sorted(site.datasets):
             self.dataset_page(uri)
@@ -256,10 +262,13 @@ class Renderer:
         if period_column and period_column.values:
             temporal = f"{period_column.values[0].code}/{period_column.values[-1].code}"
         crumbs = self.crumbs(to, *([(family.title, family.path)] if family else []))
+        joins = reports.joins(site, self.reports, dataset, self.by_key)
         self.page(dataset.path, "dataset.html", [uri], title=dataset.title, dataset=dataset, family=family,
                   obs=obs, downloads=downloads, structure=structure, filters=filters, max_options=MAX_OPTIONS,
                   period_title=period_title, queries=self.queries(uri), license_name=LICENCES.get(dataset.license or ""),
-                  linkage=self.reports.linkage is not None, joins=reports.joins(site, self.reports, dataset), changelog=reports.changelog(self.reports, dataset),
+                  linkage=self.reports.linkage is not None, joins=joins,
+                  join_groups=reports.join_groups(joins, family.title if family else dataset.family, JOIN_TABLES,
+                                                  JOIN_LINKS), changelog=reports.changelog(self.reports, dataset),
                   reconciled=reports.reconciled(site, self.reports, dataset),
                   assessment=reports.quality_of(self.reports, dataset), percent=reports.percent,
                   description=dataset.summary or plain(dataset.description)[:300], breadcrumbs=crumbs,
@@ -275,8 +284,7 @@ class Renderer:
                                                      ("CSVW metadata", "codelist.csv-metadata.json"),
                                                      ("Turtle", "codelist.ttl"))
                      if (site.out / unquote(cl.path) / name).is_file()]
-        distinct = {(u, c.title): len(c.values) for u, o in self.observations.items() for c in o.columns if c.coded}
-        usage = reports.codelist_usage(site, cl, distinct)
+        usage = self.usage.get(uri, [])
         self.page(cl.path, "codelist.html", [uri, *(c.uri for c in cl.codes)], title=cl.title, codelist=cl,
                   datasets=datasets, components=components, usage=usage, codes=site.codes, downloads=downloads,
                   description=plain(cl.description)[:300], breadcrumbs=self.crumbs(to, *self.owners(cl.path)))

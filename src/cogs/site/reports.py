@@ -39,10 +39,16 @@ class Reports:
     linkage: dict[str, Any] | None
     quality: dict[str, Any] | None
     changes: dict[str, Any] | None
+    links_of: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # dataset key -> its links
 
 
 def read_reports(out: Path) -> Reports:
-    return Reports(_read(out, LINKAGE_JSON), _read(out, QUALITY_JSON), _read(out, CHANGES_JSON))
+    linkage = _read(out, LINKAGE_JSON)
+    links_of: dict[str, list[dict[str, Any]]] = {}
+    for link in (linkage or {}).get("links", []):
+        links_of.setdefault(link["left"], []).append(link)
+        links_of.setdefault(link["right"], []).append(link)
+    return Reports(linkage, _read(out, QUALITY_JSON), _read(out, CHANGES_JSON), links_of)
 
 
 # -- datasets you can join with this one -------------------------------------------------------
@@ -72,16 +78,14 @@ class Join:
     dimensions: list[SharedDimension] = field(default_factory=list)
 
 
-def joins(site: Site, reports: Reports, dataset: Dataset) -> list[Join]:
-    """Every dataset linked with `dataset`: joinable ones first, then within its family first."""
+def joins(site: Site, reports: Reports, dataset: Dataset, by_key: dict[str, Dataset]) -> list[Join]:
+    """Every dataset linked with `dataset`: joinable ones first, those in its family first, then
+    the closest (most dimensions with codes in common, then the highest match rates)."""
     if reports.linkage is None:
         return []
     entries = reports.linkage.get("datasets", {})
-    by_key = {d.key: d for d in site.datasets.values()}
     found = []
-    for link in reports.linkage.get("links", []):
-        if dataset.key not in (link["left"], link["right"]):
-            continue
+    for link in reports.links_of.get(dataset.key, []):
         here_is_left = link["left"] == dataset.key
         other_key = link["right"] if here_is_left else link["left"]
         other = by_key.get(other_key)
@@ -102,8 +106,30 @@ def joins(site: Site, reports: Reports, dataset: Dataset) -> list[Join]:
                 shared, float(match["match_rate"]), int(here["codes"]) - shared, int(there["codes"]) - shared))
         join.dimensions.sort(key=lambda d: (-d.shared, d.label))
         found.append(join)
-    found.sort(key=lambda j: (not j.joinable, not j.same_family, j.other.title.lower(), j.other.key))
+    found.sort(key=lambda j: (not j.joinable, not j.same_family, -sum(d.shared > 0 for d in j.dimensions),
+                              -sum(d.match_rate for d in j.dimensions), j.other.title.lower(), j.other.key))
     return found
+
+
+@dataclass
+class JoinGroup:
+    title: str
+    tables: list[Join]  # shown with their shared dimensions
+    listed: list[Join]  # shown as links only
+    more: int  # left out of the page (they are in linkage.json)
+
+
+def join_groups(joins: list[Join], family_title: str, tables: int, listed: int) -> list[JoinGroup]:
+    """Joinable datasets in the dataset's family, then in others: the closest `tables` of each with
+    their figures, the next `listed` as links, so that pages stay small when hundreds of
+    datasets share a dimension."""
+    groups = []
+    for title, same in ((f"In the {family_title} family", True), ("In other families", False)):
+        members = [j for j in joins if j.joinable and j.same_family == same]
+        if members:
+            groups.append(JoinGroup(title, members[:tables], members[tables:tables + listed],
+                                    max(0, len(members) - tables - listed)))
+    return groups
 
 
 @dataclass(frozen=True)
@@ -149,21 +175,23 @@ class Usage:
     codes: int | None  # distinct codes of the list the column uses, when known
 
 
-def codelist_usage(site: Site, codelist: CodeList, used: dict[tuple[str, str], int]) -> list[Usage]:
-    """Each column of each dataset whose component draws on `codelist`.
+def codelist_usage(site: Site, used: dict[tuple[str, str], int]) -> dict[str, list[Usage]]:
+    """For each code list (by URI), each column of each dataset whose component draws on it.
 
     `used` maps (dataset URI, column title) to the distinct values in the column, as the
     site read them from the CSV.
     """
-    found = []
+    found: dict[str, list[Usage]] = {}
     for dataset in site.datasets.values():
         for column in dataset.columns:
             component = site.components.get(column.component or "")
-            if component is None or component.codelist != codelist.uri:
+            if component is None or component.codelist is None:
                 continue
-            found.append(Usage(dataset, column.title, component.label, component.path, component.kind,
-                               used.get((dataset.uri, column.title))))
-    found.sort(key=lambda u: (u.dataset.title.lower(), u.dataset.key, u.column))
+            found.setdefault(component.codelist, []).append(Usage(
+                dataset, column.title, component.label, component.path, component.kind,
+                used.get((dataset.uri, column.title))))
+    for usages in found.values():
+        usages.sort(key=lambda u: (u.dataset.title.lower(), u.dataset.key, u.column))
     return found
 
 
