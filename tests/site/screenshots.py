@@ -27,7 +27,11 @@ PAGES = {
                  "[data-explorer-chart] svg"),
     "codelist": ("trade/codelist/flow/index.html", None),
     "search": ("search/index.html?q=Westminster", "[data-search-results] h3"),
+    "joins": ("trade/regional-trade/index.html", None),
+    "quality": ("quality/index.html", None),
 }
+# Pages shown from a section further down rather than from the top.
+SECTIONS = {"explorer": "#explore", "joins": "[id=joins]"}
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -50,8 +54,10 @@ def main(out: Path, target: Path) -> None:
                 if ready:
                     page.wait_for_selector(ready)
                 top = 0
+                if name in SECTIONS:
+                    top = page.evaluate(f"document.querySelector({SECTIONS[name]!r}).getBoundingClientRect().top"
+                                        " + window.scrollY") - 20
                 if name == "explorer":  # the explorer and its chart, further down the dataset page
-                    top = page.locator("#explore").bounding_box()["y"] - 20
                     page.locator("[data-explorer-chart] details summary").click()
                 height = min(1400, page.evaluate("document.body.scrollHeight") - top)
                 page.screenshot(path=str(target / f"{name}.png"), full_page=True,
