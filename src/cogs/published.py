@@ -67,6 +67,34 @@ def triples_frame(data: bytes | Path, format: ox.RdfFormat = ox.RdfFormat.N_TRIP
     return pl.DataFrame({"s": s, "p": p, "o": o}, schema={"s": pl.String, "p": pl.String, "o": pl.String})
 
 
+def ntriples_frame(data: bytes) -> pl.DataFrame:
+    """An N-Triples document (one triple a line, as Oxigraph and the build write it) as `s`, `p`,
+    `o` columns, split column-wise by polars with no per-triple Python objects. Terms are kept as
+    written: `canonical` puts the few that differ in one form before they are called changed."""
+    if not data.strip():
+        return pl.DataFrame(schema={"s": pl.String, "p": pl.String, "o": pl.String})
+    lines = pl.read_csv(data, has_header=False, separator="\x00", quote_char=None, new_columns=["line"],
+                        schema={"line": pl.String}, comment_prefix="#")
+    parts = (lines.filter(pl.col("line").str.starts_with("<") | pl.col("line").str.starts_with("_:"))
+             .select(pl.col("line").str.strip_chars().str.splitn(" ", 3).alias("t")).unnest("t"))
+    iri = pl.col("field_0")
+    return parts.select(
+        pl.when(iri.str.starts_with("<")).then(iri.str.slice(1, iri.str.len_chars() - 2)).otherwise(iri).alias("s"),
+        pl.col("field_1").str.slice(1, pl.col("field_1").str.len_chars() - 2).alias("p"),
+        pl.col("field_2").str.strip_suffix(".").str.strip_chars_end().alias("o"))
+
+
+def canonical(frame: pl.DataFrame) -> pl.DataFrame:
+    """The same triples with literals in Oxigraph's canonical form (`"007"^^xsd:integer` is `"7"`),
+    one Unicode form and no duplicates: a store may answer in canonical form."""
+    if frame.height == 0:
+        return frame
+    lines = frame.select(pl.format("{} <{}> {} .", pl.when(pl.col("s").str.starts_with("_:")).then(pl.col("s"))
+                                   .otherwise(pl.format("<{}>", pl.col("s"))), pl.col("p"), pl.col("o")))
+    data = ("\n".join(lines.to_series().to_list()) + "\n").encode("utf-8")
+    return triples_frame(data)
+
+
 def _observation_subjects(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.filter((pl.col("p") == RDF_TYPE) & (pl.col("o") == f"<{QB_OBSERVATION}>")).select("s").unique()
 
@@ -220,6 +248,14 @@ def diff_observation_triples(old: pl.DataFrame, new: pl.DataFrame, schema: Schem
     common = old_subjects.join(new_subjects, on="s", how="semi")
     gone = old.join(common, on="s", how="semi").join(new, on=["s", "p", "o"], how="anti")
     came = new.join(common, on="s", how="semi").join(old, on=["s", "p", "o"], how="anti")
+    differing = pl.concat([gone.select("s"), came.select("s")]).unique()
+    if differing.height:
+        # Triples that differ as text may not differ as RDF ("1.50" and "1.5" as decimals): compare
+        # those observations again, canonically.
+        was = canonical(old.join(differing, on="s", how="semi"))
+        now = canonical(new.join(differing, on="s", how="semi"))
+        gone = was.join(now, on=["s", "p", "o"], how="anti")
+        came = now.join(was, on=["s", "p", "o"], how="anti")
     revised = pl.concat([gone.select("s"), came.select("s")]).unique()
     keys = {}
     for subject in pl.concat([added, removed, revised])["s"].to_list():
@@ -240,8 +276,9 @@ def diff_observation_triples(old: pl.DataFrame, new: pl.DataFrame, schema: Schem
     after = _values(came.filter(pl.col("s").is_in(sample)), schema)
     for subject in sample:
         entry: dict[str, object] = dict(keys[subject])
-        was, now = before.get(subject, {}), after.get(subject, {})
-        entry["changes"] = {title: [was.get(title), now.get(title)] for title in sorted(set(was) | set(now))}
+        old_cells, new_cells = before.get(subject, {}), after.get(subject, {})
+        entry["changes"] = {title: [old_cells.get(title), new_cells.get(title)]
+                            for title in sorted(set(old_cells) | set(new_cells))}
         changes.revised_rows.append(entry)
     return changes
 
@@ -298,8 +335,8 @@ def _new_observations(new: BuildView, files: DatasetFiles, manifest: dict[str, A
     path = new.root / (entry.get("ntriples") or f"{files.key}/observations.nt.gz")
     if path.suffix == ".gz":
         with gzip.open(path, "rb") as handle:
-            return triples_frame(handle.read())
-    return triples_frame(path)
+            return ntriples_frame(handle.read())
+    return ntriples_frame(path.read_bytes())
 
 
 def _title(frame: pl.DataFrame, uri: str, default: str) -> str:
@@ -330,14 +367,14 @@ def diff_store(endpoint: str, new_folder: Path, options: Options = Options()) ->
             data = client.get_ntriples(uri) or b""
         except StoreError as exc:
             raise _unreachable(endpoint, str(exc)) from None
-        old_meta, old_obs = split(triples_frame(data))
+        old_meta, old_obs = split(ntriples_frame(data))
         if files is None:
             changes.append(DatasetChange(key, "removed", _title(old_meta, uri, key), uri,
                                          rows=old_obs.select("s").n_unique()))
             continue
         change = DatasetChange(key, "unchanged", files.title, files.uri, rows=files.rows)
         new_meta = rdflib_graph(triples_frame(new.root / files.turtle, ox.RdfFormat.TURTLE))
-        change.metadata = metadata_changes(rdflib_graph(old_meta), new_meta, files.uri)
+        change.metadata = metadata_changes(rdflib_graph(canonical(old_meta)), new_meta, files.uri)
         found = diff_observation_triples(old_obs, _new_observations(new, files, manifest),
                                          read_schema(new.root / files.metadata))
         change.observations = found if found.any else None
@@ -355,4 +392,4 @@ def diff(old: str, new: Path, options: Options = Options()) -> BuildDiff:
 
 
 __all__ = ["diff", "diff_store", "read_store", "is_endpoint", "diff_observation_triples", "read_schema",
-           "triples_frame", "split", "Template"]
+           "triples_frame", "ntriples_frame", "canonical", "split", "Template"]

@@ -154,3 +154,30 @@ def test_an_empty_store_says_nothing_was_published(tmp_path: Path, oxigraph: Oxi
 def test_a_uri_template_reads_back_the_cells_that_made_a_uri(template: str, uri: str,
                                                              cells: dict[str, str] | None) -> None:
     assert Template.of(template).read(uri) == cells
+
+
+def test_values_equal_as_rdf_are_not_revisions_and_changed_ones_are() -> None:
+    from cogs.published import Schema, diff_observation_triples, ntriples_frame
+
+    def document(values: dict[int, str]) -> bytes:
+        lines = []
+        for i, value in values.items():
+            subject = f"<https://x.example/ds/#obs/{i}/K02000001>"
+            lines.append(f"{subject} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+                         "<http://purl.org/linked-data/cube#Observation> .")
+            lines.append(f'{subject} <https://x.example/measure/value/> '
+                         f'"{value}"^^<http://www.w3.org/2001/XMLSchema#decimal> .')
+            lines.append(f'{subject} <https://x.example/note/> "a note . with spaces {i}" .')
+        return ("\n".join(lines) + "\n").encode()
+
+    old = ntriples_frame(document({1: "1.50", 2: "007", 3: "3", 4: "4"}))
+    new = ntriples_frame(document({1: "1.5", 2: "7", 3: "3.25", 5: "5"}))
+    assert old.row(2) == ("https://x.example/ds/#obs/1/K02000001", "https://x.example/note/",
+                          '"a note . with spaces 1"')
+    schema = Schema(Template.of("https://x.example/ds/#obs/{n}/{area}"), ["N", "Area"], ["n", "area"], [])
+    found = diff_observation_triples(old, new, schema)
+    assert (found.added, found.removed, found.revised) == (1, 1, 1)
+    assert found.added_rows == [{"N": "5", "Area": "K02000001"}]
+    assert found.removed_rows == [{"N": "4", "Area": "K02000001"}]
+    assert found.revised_rows == [{"N": "3", "Area": "K02000001",
+                                   "changes": {"https://x.example/measure/value/": ["3", "3.25"]}}]
