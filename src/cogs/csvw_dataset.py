@@ -19,6 +19,7 @@ import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urldefrag, urljoin
@@ -181,6 +182,9 @@ def write(items: list[CsvwDataset], project: ProjectConfig, minter: Minter, stag
         if entry.get("iri") == minter.catalog():
             entry.update(sha256=hashlib.sha256(catalog_nt).hexdigest(), triples=catalog_nt.count(b"\n"))
     manifest_path.write_bytes(csvw.dumps(manifest))
+    schema = resources.files("cogs").joinpath("schemas", "csvw-dataset.schema.json").read_bytes()
+    (staging / "schemas").mkdir(exist_ok=True)
+    (staging / "schemas" / "csvw-dataset.schema.json").write_bytes(schema)
     problems.extend(_validate(items, staging))
     if errors(problems):
         raise CogsError(result.problems + problems)

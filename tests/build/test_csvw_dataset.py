@@ -82,6 +82,7 @@ def test_csvw_dataset_is_catalogued_dumped_and_listed(project: Path, tmp_path: P
     assert entry["uri"] == PORTS and entry["observations"] == 6 and entry["given_as"] == "csvw"
     for key in ("csv", "metadata", "turtle", "ntriples"):
         assert (out / entry[key]).is_file(), key
+    assert (out / "schemas" / "csvw-dataset.schema.json").is_file()
     (graph_entry,) = [g for g in manifest["graphs"] if g["iri"] == PORTS]
     assert graph_entry["triples"] == len(graph)
     own = rdflib.Graph().parse(data=gzip.decompress((out / entry["ntriples"]).read_bytes()).decode(), format="nt")
