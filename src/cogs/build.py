@@ -356,6 +356,7 @@ def _swap(staging: Path, out: Path) -> None:
 
 def summary(result: BuildResult) -> dict[str, object]:
     return {"out": str(result.out), "families": len(result.families),
-            "datasets": sum(len(f.datasets) for f in result.families), "observations": result.observations,
+            "datasets": sum(1 for g in result.graphs if g.get("dataset")),  # those given as CSVW too
+            "observations": result.observations,
             "seconds": round(result.seconds, 3),
             "problems": [p.as_dict() for p in result.problems]}

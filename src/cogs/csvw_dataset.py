@@ -182,6 +182,7 @@ def write(items: list[CsvwDataset], project: ProjectConfig, minter: Minter, stag
         if entry.get("iri") == minter.catalog():
             entry.update(sha256=hashlib.sha256(catalog_nt).hexdigest(), triples=catalog_nt.count(b"\n"))
     manifest_path.write_bytes(csvw.dumps(manifest))
+    result.graphs[:] = manifest["graphs"]
     schema = resources.files("cogs").joinpath("schemas", "csvw-dataset.schema.json").read_bytes()
     (staging / "schemas").mkdir(exist_ok=True)
     (staging / "schemas" / "csvw-dataset.schema.json").write_bytes(schema)
