@@ -101,6 +101,7 @@ def build(root: Path, out: Path, *, strict: bool = False, progress: Progress = _
         # Datasets given as CSVW were converted straight into the dump: read it back to check them too.
         found = [p for p in _validate(staging / DUMP, None if given_as_csvw else made, locator)
                  if p.severity is Severity.ERROR]
+        found = csvw_dataset.settle(found, given_as_csvw, result)
         problems = problems + found
         if found:
             raise CogsError(problems)

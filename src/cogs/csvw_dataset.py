@@ -59,6 +59,7 @@ class CsvwDataset:
     root: Path  # the folder served under `uri`
     tables: list[str] = field(default_factory=list)  # CSV files, relative to root
     external: set[str] = field(default_factory=set)  # component properties defined outside the CSVW
+    warnings: list[Problem] = field(default_factory=list)  # what csv2rdf said of it
 
     @property
     def key(self) -> str:
@@ -186,42 +187,30 @@ def write(items: list[CsvwDataset], project: ProjectConfig, minter: Minter, stag
     schema = resources.files("cogs").joinpath("schemas", "csvw-dataset.schema.json").read_bytes()
     (staging / "schemas").mkdir(exist_ok=True)
     (staging / "schemas" / "csvw-dataset.schema.json").write_bytes(schema)
-    problems.extend(_validate(items, staging))
-    if errors(problems):
-        raise CogsError(result.problems + problems)
     result.problems.extend(problems)
 
 
-def _validate(items: list[CsvwDataset], staging: Path) -> list[Problem]:
-    """The shapes' violations in the CSVW datasets, checked with the catalogue and every dataset's
-    metadata (so a shared property described two ways, or a period outside the build's reference
-    list, is seen) as the build holds its own datasets to them; recommendations are left to
-    `cogs validate`.
-
-    IC-4 and IC-5 are about a property's definition: for a property defined outside the CSVW they
-    cannot be checked offline, and are reported as one warning instead."""
-    from cogs.validate import validate_graph_files
-
-    written = [item for item in items if (staging / item.family.id / item.config.id / "dataset.ttl").is_file()]
-    if not written:
-        return []
-    files = [staging / "catalog.ttl"] + sorted(staging.glob("*/*/dataset.ttl")) + \
-        [staging / item.family.id / item.config.id / OBSERVATIONS for item in written]
-    external = {uri: item for item in written for uri in item.external}
-    found: list[Problem] = []
+def settle(found: list[Problem], items: list[CsvwDataset], result: BuildResult) -> list[Problem]:
+    """The build's violations, less IC-4 and IC-5 for properties a CSVW dataset uses but does not
+    define: those concern a definition in another vocabulary, which a build cannot read offline,
+    so each dataset gets one warning naming them instead (added to `result`)."""
+    external = {uri: item for item in items for uri in item.external}
+    kept: list[Problem] = []
     unchecked: dict[str, set[str]] = {}
-    for problem in validate_graph_files(files):
+    for problem in found:
         if problem.code in ("qb-ic-4", "qb-ic-5") and problem.focus in external:
             unchecked.setdefault(str(external[problem.focus].config.metadata), set()).add(problem.focus)
-        elif problem.severity is Severity.ERROR:
-            found.append(problem)
+        else:
+            kept.append(problem)
+    if kept:  # the build fails: the conversions' warnings often say why, so they go with it
+        kept = [w for item in items for w in item.warnings] + kept
     for path, uris in sorted(unchecked.items()):
         names = ", ".join(f"<{u}>" for u in sorted(uris))
-        found.append(Problem("csvw-dataset.external-property",
-                             f"the structure uses properties it does not define, so their range and code "
-                             f"list were not checked: {names}", Location(path), Severity.WARNING,
-                             hint="describe them in the metadata (rdfs:range, qb:codeList) to have them checked"))
-    return found
+        result.problems.append(Problem(
+            "csvw-dataset.external-property", f"the structure uses properties it does not define, so their "
+            f"range and code list were not checked: {names}", Location(path), Severity.WARNING,
+            hint="describe them in the metadata (rdfs:range, qb:codeList) to have them checked"))
+    return kept
 
 
 def _in_graph(ntriples: bytes, graph: str) -> bytes:
@@ -240,7 +229,8 @@ def _write_one(item: CsvwDataset, minter: Minter, staging: Path, dump: Any,
                                  fetch=_fetcher(item, served), output=out)
     except CogsError as exc:
         raise CogsError([_located(item, p) for p in exc.problems]) from None
-    problems.extend(_located(item, p) for p in conversion.problems)
+    item.warnings = [_located(item, p) for p in conversion.problems]
+    problems.extend(item.warnings)
     _copy_files(item, served, folder)
     observed, tables = _observation_subjects(converted)
     metadata_lines: list[str] = []
@@ -273,7 +263,7 @@ def _write_one(item: CsvwDataset, minter: Minter, staging: Path, dump: Any,
         for chunk in _chunks(lines):
             digest.update(chunk)
             dump.write(_in_graph(chunk, dataset_uri))
-    title = graphs_text(graph, URIRef(dataset_uri), DCTERMS.title)
+    title = _text(graph, URIRef(dataset_uri), DCTERMS.title)
     csv = item.tables[0] if item.tables else item.metadata_name
     entry = {"id": item.key, "uri": dataset_uri, "title": title, "csv": f"{item.key}/{csv}",
              "rows": len(observed), "observations": len(observed),
@@ -284,7 +274,7 @@ def _write_one(item: CsvwDataset, minter: Minter, staging: Path, dump: Any,
     return entry, graph_entry, record, len(observed)
 
 
-def graphs_text(graph: Graph, subject: Node, predicate: URIRef) -> str:
+def _text(graph: Graph, subject: Node, predicate: URIRef) -> str:
     values = sorted(str(o) for o in graph.objects(subject, predicate) if isinstance(o, Literal))
     return values[0] if values else ""
 

@@ -193,8 +193,10 @@ def test_csv2rdf_warnings_point_at_the_local_file(project: Path, tmp_path: Path)
     csv.write_text(csv.read_text().replace("london,2020,49.9", "london,2020,lots"))
     _edit_metadata(project, lambda d: d["tables"][0]["tableSchema"]["columns"][2].pop("required"))
     code, output = build(project, tmp_path / "out")
-    # the cell becomes a plain string with a warning; the measure's range check is the shapes' business
+    # the cell becomes a plain string with a warning, and the shapes reject a measure value out of its range
+    assert code == 1, output
     assert f"{csv}:7:3: warning[csvw.warning]" in output, output
+    assert "error[obs-measure-datatype]" in output
     assert "https://stats.example.org/trade/ports/ports.csv:" not in output
 
 
