@@ -9,7 +9,7 @@ from `dataset.toml` where it gives a field, else the CSVW's own properties, else
 
 `check` runs with the other datasets' checks, before anything is written; `write` runs once the
 build's own datasets are in the staging folder, and adds these datasets' files, named graphs,
-manifest entries and catalogue records there.
+manifest entries and catalogue records there; `settle` sorts the shapes' verdict on them.
 """
 
 from __future__ import annotations
