@@ -16,7 +16,7 @@ import polars as pl
 from cogs.cube import RDF_TYPE, Prepared, iri
 from cogs.uris import QB
 
-CHUNK_ROWS = 100_000  # about 900,000 triples, some 135 MB of N-Triples text, a chunk
+CHUNK_ROWS = 50_000  # some 400,000 triples a chunk (about 70 MB of N-Triples text)
 
 
 def triples(prepared: Prepared, chunk: pl.DataFrame) -> pl.DataFrame:

@@ -567,10 +567,12 @@ class Gathered:
 
     def add(self, frame: pl.DataFrame) -> None:
         obj = pl.col("o")
-        hashed = frame.select(pl.col("s").hash(), pl.col("p").hash(), obj.hash(),
-                              pl.when(obj.str.starts_with('"')).then(obj).alias("lit"))
-        self.lits.append(hashed.filter(pl.col("lit").is_not_null()))
-        for (pred,), part in hashed.select("s", "p", "o").partition_by("p", as_dict=True, include_key=False).items():
+        ids = [pl.col("s").hash(), pl.col("p").hash(), obj.hash()]
+        # The literals' text is copied out: a selection of the column would be views that keep the
+        # whole chunk's text alive.
+        self.lits.append(frame.filter(obj.str.starts_with('"'))
+                         .select(*ids, pl.concat_str([pl.lit(""), obj]).alias("lit")))
+        for (pred,), part in frame.select(*ids).partition_by("p", as_dict=True, include_key=False).items():
             self.parts.setdefault(int(pred), []).append(part)
 
 
