@@ -85,6 +85,36 @@ def test_a_link_uri_of_the_linkage_graph_lands_on_its_join(built: Path) -> None:
         assert page.find_all(id=fragment), (left["title"], fragment)
 
 
+def test_every_fragment_uri_of_the_linkage_graph_lands_on_an_element_of_its_page(built: Path) -> None:
+    """Matches, quality measurements, versions and the build activity are fragments of dataset pages."""
+    import gzip
+    import re
+
+    manifest = json.loads((built / "manifest.json").read_text("utf-8"))
+    base = manifest["base_uri"]
+    graph = f" <{base}linkage/> .\n".encode()
+    uris: set[str] = set()
+    with gzip.open(built / manifest["dump"], "rb") as handle:
+        for line in handle:
+            if line.endswith(graph):
+                uris.update(u for u in re.findall(r"<([^>\s]+)>", line.decode("utf-8")) if u.startswith(base) and "#" in u)
+    pages = {entry["uri"]: entry["id"] for entry in manifest["datasets"]}
+    checked: dict[str, set[str]] = {}
+    missing = []
+    for uri in sorted(uris):
+        page, fragment = uri.split("#", 1)
+        if page not in pages or fragment.startswith(("component/", "structure")):
+            continue  # component specifications land on the structure table (tested elsewhere)
+        if page not in checked:
+            checked[page] = {e.attrs["id"] for e in parse(built / pages[page] / "index.html").find_all(id=True)}
+        if fragment not in checked[page]:
+            missing.append(uri)
+    assert len(checked) == len(pages)
+    assert missing == []
+    kinds = {uri.split("#", 1)[1].split("/", 1)[0] for uri in uris}
+    assert {"linkage", "quality", "version", "build"} <= kinds
+
+
 def test_the_flow_code_list_page_lists_the_datasets_using_it_with_their_columns(built: Path) -> None:
     page = parse(built / "trade" / "codelist" / "flow" / "index.html")
     table = page.find("table", data_codelist_usage=True)
