@@ -198,14 +198,20 @@ def _by_notation(site: Site, column: Column, distinct: list[str]) -> dict[str, s
 
 def _order(site: Site, values: list[Value]) -> list[Value]:
     """Code-list order where known, time order for periods, else by code."""
+    positions: dict[str, dict[str, int]] = {}
+
+    def position(code: Code) -> int:
+        if code.codelist not in positions:
+            positions[code.codelist] = {c.uri: n for n, c in reversed(list(enumerate(site.codelists[code.codelist].codes)))}
+        return positions[code.codelist][code.uri]
+
     def key(value: Value) -> tuple[int, str, str]:
         if value.uri and value.uri.startswith(REF_TIME):
             kind, _, rest = value.uri[len(REF_TIME):].partition("/")
             return (0, rest, kind)
         code = site.codes.get(value.uri or "")
         if code is not None:
-            members = site.codelists[code.codelist].codes
-            return (1, f"{members.index(code):09d}", "")
+            return (1, f"{position(code):09d}", "")
         return (2, value.code.zfill(12) if value.code.isdigit() else value.code, "")
     return sorted(values, key=key)
 
@@ -246,13 +252,22 @@ def _explorer(frame: pl.DataFrame, columns: list[ShownColumn], mapped: dict[str,
         table = frame.select(encoded)
         for start in range(0, frame.height, CHUNK_ROWS):
             part = table.slice(start, CHUNK_ROWS)
-            body = {"columns": [part[c].to_list() for c in part.columns]}
-            files[f"rows-{chunks:04d}.json"] = _json(body)
+            files[f"rows-{chunks:04d}.json"] = _columns_json(part)
             chunks += 1
     meta = {"columns": meta_columns, "rows": frame.height, "chunk_rows": CHUNK_ROWS, "chunks": chunks,
             "period": period, "measure": measure}
     files["meta.json"] = _json(meta)
     return files
+
+
+def _columns_json(part: pl.DataFrame) -> bytes:
+    """`{"columns":[[...],...]}`: each column as a JSON array, printed by polars, not value by value."""
+    arrays = []
+    for name in part.columns:
+        # one row holding the column as a list: [{"c":[...]}]
+        text = part.select(pl.col(name).implode().alias("c")).write_json().encode("utf-8")
+        arrays.append(text[len(b'[{"c":'):-len(b"}]")])
+    return b'{"columns":[' + b",".join(arrays) + b"]}"
 
 
 def _json(value: Any) -> bytes:
