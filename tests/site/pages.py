@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -53,7 +53,7 @@ class Element:
         collect(self)
         return re.sub(r"\s+", " ", "".join(parts)).strip()
 
-    def visible_text(self, hidden: Callable[[Element], bool] | None = None) -> str:
+    def visible_text(self) -> str:
         """The text without visually hidden and aria-hidden parts."""
         def skip(e: Element) -> bool:
             return "govuk-visually-hidden" in e.attrs.get("class", "").split() or e.attrs.get("aria-hidden") == "true"
