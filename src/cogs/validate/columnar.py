@@ -245,7 +245,7 @@ class Cube:
     count: int = 0  # how many observations
     lits: pl.DataFrame = field(default_factory=pl.DataFrame)  # s, p, o, lit: literal objects' text
     _obs: dict[int, pl.DataFrame] = field(default_factory=dict)
-    _multi: dict[int, bool] = field(default_factory=dict)
+    _subjects: dict[int, int] = field(default_factory=dict)
 
     def pred(self, text: str) -> pl.DataFrame:
         return self.by_p.get(h(text), _EMPTY)
@@ -260,7 +260,8 @@ class Cube:
 
     def obs_of(self, dsd: int) -> pl.DataFrame:
         if dsd not in self._obs:
-            self._obs[dsd] = self.obs_dsd.filter(pl.col("dsd") == dsd).select("s", "ds").unique()
+            # (s, ds) pairs are distinct and each (ds, dsd) row is too, so no pair repeats here.
+            self._obs[dsd] = self.obs_dsd.filter(pl.col("dsd") == dsd).select("s", "ds")
         return self._obs[dsd]
 
     def values(self, prop: int, dsd: int) -> pl.DataFrame:
@@ -270,12 +271,15 @@ class Cube:
             return frame  # every observation has this structure
         return frame.join(self.obs_of(dsd), on="s", how="semi")
 
+    def subjects(self, prop: int) -> int:
+        """How many observations have the property."""
+        if prop not in self._subjects:
+            self._subjects[prop] = self.by_p.get(prop, _EMPTY)["s"].n_unique()
+        return self._subjects[prop]
+
     def multi_valued(self, prop: int) -> bool:
         """Whether some observation has two rows for the property."""
-        if prop not in self._multi:
-            frame = self.by_p.get(prop, _EMPTY)
-            self._multi[prop] = frame.height != frame["s"].n_unique()
-        return self._multi[prop]
+        return self.by_p.get(prop, _EMPTY).height != self.subjects(prop)
 
     def components(self, props: str, typ: str | None) -> list[tuple[int, int]]:
         typed = f"?prop a {typ} ." if typ else ""
@@ -308,8 +312,11 @@ def kernel(code: str) -> Callable[[Kernel], Kernel]:
 
 def _missing(cube: Cube, pairs: list[tuple[int, int]], name: str) -> pl.DataFrame:
     """Observations of each structure lacking a value for its property: (s, name)."""
+    # The frames hold observations' triples only: when a property has as many distinct subjects
+    # as there are observations, and all of them have this structure, none lacks it.
     parts = [cube.obs_of(dsd).filter(~pl.col("s").is_in(cube.by_p.get(prop, _EMPTY)["s"].implode()))
-             .select("s", pl.lit(prop, pl.UInt64).alias(name)) for dsd, prop in pairs]
+             .select("s", pl.lit(prop, pl.UInt64).alias(name)) for dsd, prop in pairs
+             if not (cube.obs_of(dsd).height == cube.count == cube.subjects(prop))]
     return pl.concat(parts) if parts else pl.DataFrame(schema={"s": pl.UInt64, name: pl.UInt64})
 
 
