@@ -251,31 +251,35 @@ def _write_observations(item: Prepared, path: Path, digest: "hashlib._Hash", dum
     """Stream the observations into their own gzip'd N-Triples, the digest, the dump and the
     checker; return how many triples they made.
 
-    polars makes the next chunk of triples (releasing the GIL) while a writer thread prints,
-    compresses and hashes the previous one; at most two chunks are held at once.
+    polars makes the next chunk of triples while two writer threads print, compress and hash the
+    previous one, one for the N-Triples file and one for the dump (printing, compressing and
+    hashing all release the GIL); at most two chunks are held at once.
     """
     graph = item.dataset.uri
 
-    def put(frame: pl.DataFrame) -> None:
-        # Printed a slice at a time, so the text held at once stays small beside the frame.
+    # Each stream is printed a slice at a time, so the text held at once stays small.
+    def put_own(frame: pl.DataFrame) -> None:
         for part in frame.iter_slices(TEXT_TRIPLES):
             data = observations.text(part)
             own.write(data)
             digest.update(data)
-            del data
+
+    def put_dump(frame: pl.DataFrame) -> None:
+        for part in frame.iter_slices(TEXT_TRIPLES):
             dump.write(observations.text(part, graph))
         gathered.add(frame)
 
-    with path.open("wb") as raw, gzip_writer(raw) as own, ThreadPoolExecutor(max_workers=1) as writer:
-        pending: Future[None] | None = None
+    with (path.open("wb") as raw, gzip_writer(raw) as own,
+          ThreadPoolExecutor(max_workers=1) as own_writer, ThreadPoolExecutor(max_workers=1) as dump_writer):
+        pending: list[Future[None]] = []
         written = 0
         for frame in observations.chunks(item):
-            if pending is not None:
-                pending.result()
-            pending = writer.submit(put, frame)
+            for done in pending:
+                done.result()
+            pending = [own_writer.submit(put_own, frame), dump_writer.submit(put_dump, frame)]
             written += frame.height
-        if pending is not None:
-            pending.result()
+        for done in pending:
+            done.result()
     return written
 
 
