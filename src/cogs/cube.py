@@ -313,7 +313,10 @@ class _Builder:
             return None
         distinct = [v for v in values.unique().sort().to_list() if v is not None]
         if kind == CodeListKind.PERIOD:
-            paths = pl.select(period_paths(pl.lit(values))).to_series()
+            # Each distinct code is parsed once, then mapped back onto the column.
+            parsed = pl.select(period_paths(pl.lit(pl.Series(distinct, dtype=pl.String)))).to_series().to_list()
+            paths = values.replace_strict(dict(zip(distinct, parsed, strict=True)), default=None,
+                                          return_dtype=pl.String)
             bad = values.is_not_null() & paths.is_null()
             if bad.any():
                 self.problems.extend(located(self.table, bad, title, "period.unrecognised",
@@ -331,7 +334,8 @@ class _Builder:
             self.generated.setdefault("ref:period", set()).update(p for p in paths.unique().to_list() if p)
             return {"valueUrl": f"{REF_TIME}{{+{helper}}}"}
         if kind == CodeListKind.GEOGRAPHY:
-            bad = values.is_not_null() & ~values.str.contains(GSS_CODE)
+            wrong = pl.Series(distinct, dtype=pl.String)
+            bad = values.is_in(wrong.filter(~wrong.str.contains(GSS_CODE)).implode())
             if bad.any():
                 self.problems.extend(located(self.table, bad, title, "geography.not-gss-code",
                                              "{value!r} is not a GSS statistical geography code",
