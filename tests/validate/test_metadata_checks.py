@@ -8,9 +8,9 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
+from cogs.problems import Severity
 from cogs.validate import default_shapes
 from cogs.validate.reference import pyshacl_results
-from cogs.problems import Severity
 from cogs.validate.shapes import Check, Target
 from cogs.validate.sparql import Violation, merged, run_checks
 
