@@ -79,7 +79,9 @@ def timed_build(families: Path, out: Path) -> dict[str, float]:
     timer.wrap(revisions, "build_changes", "changes")
     if hasattr(cogs.build, "render_site"):
         timer.wrap(cogs.build, "render_site", "site")
-    if hasattr(cogs.build, "validate_graph_files"):
+    if hasattr(cogs.build, "_validate"):  # the check against the shapes, on either path
+        timer.wrap(cogs.build, "_validate", "validation")
+    elif hasattr(cogs.build, "validate_graph_files"):
         timer.wrap(cogs.build, "validate_graph_files", "validation")
     started, cpu = time.perf_counter(), time.process_time()
     try:
