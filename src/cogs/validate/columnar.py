@@ -32,7 +32,7 @@ import pyoxigraph as ox
 from cogs.problems import CogsError, Problem
 from cogs.validate.load import is_line_based, load_into, rdf_format
 from cogs.validate.shapes import Check, Shapes
-from cogs.validate.sparql import Violation, run_checks
+from cogs.validate.sparql import Violation, merged, run_checks
 
 QB = "http://purl.org/linked-data/cube#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -594,14 +594,17 @@ def validate_gathered(gathered: Gathered, metadata: bytes, shapes: Shapes, names
     gathered.parts, gathered.lits = {}, []
     empty = pl.DataFrame(schema={"s": pl.UInt64, "o": pl.UInt64})
     obs_ids = by_p.get(h(RDF_TYPE), empty).filter(pl.col("o") == h(OBSERVATION))["s"].unique()
-    store = ox.Store()
-    store.load(metadata, format=ox.RdfFormat.N_QUADS)
+    store = ox.Store()  # the metadata's graphs as one, each triple once
+    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in ox.parse(metadata, format=ox.RdfFormat.N_QUADS))
     return _check(shapes, by_p, lits, obs_ids, store, sources(names))
 
 
 def _check(shapes: Shapes, by_p: dict[int, pl.DataFrame], lits: pl.DataFrame, obs_ids: pl.Series,
            store: ox.Store, srcs: list[Source]) -> list[Violation]:
     obs_checks, other = _observation_checks(shapes)
+    # Each triple once: code lists repeated in every dataset's graph would otherwise repeat each
+    # solution once per graph and pattern.
+    store = merged(store)
     if _rows(store, "SELECT ?c WHERE { ?c rdfs:subClassOf+ qb:Observation } LIMIT 1"):
         raise Unsupported("the data has subclasses of qb:Observation")
     if _rows(store, "SELECT ?s WHERE { ?ds qb:slice ?s . ?s qb:observation ?o } LIMIT 1"):
