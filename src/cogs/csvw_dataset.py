@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -36,6 +35,7 @@ from cogs.csvcubed.jsonpos import JsonError, line_column, parse_json
 from cogs.csvw_record import OBSERVATIONS, REFERENCE_PROPERTIES, catalogue_record, describe_reused, normalise, the_dataset
 from cogs.problems import CogsError, Location, Problem, Severity, errors
 from cogs.uris import Minter
+from cogs.validate.columnar import gzip_open, whole_lines
 
 if TYPE_CHECKING:
     from cogs.build import BuildResult
@@ -259,8 +259,8 @@ def _write_one(item: CsvwDataset, minter: Minter, staging: Path, dump: Any,
     dataset_uri = str(the_dataset(graph, item))
     digest.update(meta_nt)
     dump.write(_in_graph(meta_nt, dataset_uri))
-    with _gunzip(folder / OBSERVATIONS) as lines:
-        for chunk in _chunks(lines):
+    with gzip_open(folder / OBSERVATIONS, "rb") as lines:
+        for chunk in whole_lines(lines, 1 << 22):
             digest.update(chunk)
             dump.write(_in_graph(chunk, dataset_uri))
     title = _text(graph, URIRef(dataset_uri), DCTERMS.title)
@@ -277,28 +277,6 @@ def _write_one(item: CsvwDataset, minter: Minter, staging: Path, dump: Any,
 def _text(graph: Graph, subject: Node, predicate: URIRef) -> str:
     values = sorted(str(o) for o in graph.objects(subject, predicate) if isinstance(o, Literal))
     return values[0] if values else ""
-
-
-def _gunzip(path: Path) -> Any:
-    from isal import igzip
-
-    return igzip.open(path, "rb")  # type: ignore[no-untyped-call]
-
-
-def _chunks(stream: Any, size: int = 1 << 22) -> Iterator[bytes]:
-    """Whole lines, a few megabytes at a time."""
-    rest = b""
-    while True:
-        data = stream.read(size)
-        if not data:
-            break
-        data = rest + data
-        cut = data.rfind(b"\n") + 1
-        rest = data[cut:]
-        if cut:
-            yield data[:cut]
-    if rest:
-        yield rest
 
 
 def _fetcher(item: CsvwDataset, served: dict[str, Path]) -> Fetcher:

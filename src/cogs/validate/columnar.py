@@ -98,28 +98,33 @@ class Source:
             yield pl.read_csv(io.BytesIO(self.data), **_LINES).lazy()
             return
         assert self.path is not None
-        opener = _gzip_open if self.path.suffix == ".gz" else open
+        opener = gzip_open if self.path.suffix == ".gz" else open
         with opener(self.path, "rb") as stream:
-            rest = b""
-            while True:
-                chunk = stream.read(BLOCK)
-                if not chunk:
-                    break
-                chunk = rest + chunk
-                cut = chunk.rfind(b"\n") + 1
-                if cut == 0:
-                    rest = chunk
-                    continue
-                rest = chunk[cut:]
-                yield pl.read_csv(io.BytesIO(chunk[:cut]), **_LINES).lazy()
-            if rest.strip():
-                yield pl.read_csv(io.BytesIO(rest), **_LINES).lazy()
+            for chunk in whole_lines(stream):
+                if not chunk.isspace():
+                    yield pl.read_csv(io.BytesIO(chunk), **_LINES).lazy()
 
 
 BLOCK = 64 * 1024 * 1024
 
 
-def _gzip_open(path: Path, mode: str) -> IO[bytes]:
+def whole_lines(stream: IO[bytes], size: int = BLOCK) -> Iterator[bytes]:
+    """The stream's bytes in pieces of about `size` that end at a line's end (the last may not)."""
+    rest = b""
+    while True:
+        data = stream.read(size)
+        if not data:
+            break
+        data = rest + data
+        cut = data.rfind(b"\n") + 1
+        rest = data[cut:]
+        if cut:
+            yield data[:cut]
+    if rest:
+        yield rest
+
+
+def gzip_open(path: Path, mode: str) -> IO[bytes]:
     try:
         from isal import igzip
 
