@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import shutil
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,23 +19,13 @@ from cogs.revisions import diff_builds, read_build, report_lines
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "publish"))
 
-from store_fixture import OXIGRAPH, OxigraphServer, free_port  # noqa: E402
+from store_fixture import OxigraphServer, free_port, oxigraph  # noqa: E402,F401
 
 pytestmark = pytest.mark.server
 
 FAMILIES = Path(__file__).resolve().parents[2] / "families"
 FAST = Options(retries=1, backoff=0.01, timeout=30)
 KEY = ("Period", "Area", "Service", "Flow")
-
-
-@pytest.fixture
-def oxigraph(tmp_path: Path) -> Iterator[OxigraphServer]:
-    if not OXIGRAPH.exists():
-        pytest.skip("the oxigraph server (PyPI package `oxigraph`, in the test extras) is not installed")
-    server = OxigraphServer(tmp_path / "oxigraph-store")
-    server.start()
-    yield server
-    server.kill()
 
 
 def trade_project(folder: Path) -> Path:

@@ -11,17 +11,7 @@ import pytest
 # The built out/ folders come from the endpoint tests' fixture module.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "endpoint"))
 
-from store_fixture import OXIGRAPH, FaultProxy, OxigraphServer, Rule  # noqa: E402
-
-
-@pytest.fixture
-def oxigraph(tmp_path: Path) -> Iterator[OxigraphServer]:
-    if not OXIGRAPH.exists():
-        pytest.skip("the oxigraph server (PyPI package `oxigraph`, in the test extras) is not installed")
-    server = OxigraphServer(tmp_path / "oxigraph-store")
-    server.start()
-    yield server
-    server.kill()
+from store_fixture import FaultProxy, Rule, oxigraph  # noqa: E402,F401
 
 
 @pytest.fixture

@@ -9,11 +9,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import requests
 
 _VENV_OXIGRAPH = Path(sys.executable).with_name("oxigraph")
@@ -174,3 +175,13 @@ class FaultProxy:
             request.wfile.write(data)
         except OSError:
             pass
+
+
+@pytest.fixture
+def oxigraph(tmp_path: Path) -> Iterator[OxigraphServer]:
+    if not OXIGRAPH.exists():
+        pytest.skip("the oxigraph server (PyPI package `oxigraph`, in the test extras) is not installed")
+    server = OxigraphServer(tmp_path / "oxigraph-store")
+    server.start()
+    yield server
+    server.kill()
