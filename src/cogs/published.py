@@ -31,6 +31,7 @@ from cogs.problems import CogsError, Location, Problem
 from cogs.publish import GraphStore, Options, StoreError, read_state, state_graph_iri
 from cogs.revisions import (SAMPLE, BuildDiff, BuildView, DatasetChange, DatasetFiles, ObservationChanges,
                             diff_builds, metadata_changes, read_build)
+from cogs.site.load import expand
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 QB_OBSERVATION = "http://purl.org/linked-data/cube#Observation"
@@ -191,21 +192,6 @@ def _parse_literal(term: str) -> str:
     return str(literal.value)
 
 
-CSVW_PREFIXES = {"rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "qb": "http://purl.org/linked-data/cube#",
-                 "sdmx-dimension": "http://purl.org/linked-data/sdmx/2009/dimension#",
-                 "sdmx-attribute": "http://purl.org/linked-data/sdmx/2009/attribute#",
-                 "sdmx-measure": "http://purl.org/linked-data/sdmx/2009/measure#"}
-
-
-def _expand(value: str | None) -> str | None:
-    if value is None:
-        return None
-    prefix, sep, rest = value.partition(":")
-    if sep and prefix in CSVW_PREFIXES and not rest.startswith("//"):
-        return CSVW_PREFIXES[prefix] + rest
-    return value
-
-
 def read_schema(metadata: Path) -> Schema:
     document = json.loads(metadata.read_text("utf-8"))
     table = document["tables"][0] if "tables" in document else document
@@ -217,8 +203,8 @@ def read_schema(metadata: Path) -> Schema:
         titles = raw.get("titles", raw.get("name", ""))
         title = titles if isinstance(titles, str) else (titles[0] if isinstance(titles, list) and titles
                                                         else raw.get("name", ""))
-        prop = _expand(raw.get("propertyUrl"))
-        value = _expand(raw.get("valueUrl"))
+        prop = expand(raw.get("propertyUrl"))
+        value = expand(raw.get("valueUrl"))
         templated = prop is not None and "{" in prop
         columns.append(Column(raw.get("name", title), str(title), None if templated else prop,
                               Template.of(prop) if templated and prop else None,
