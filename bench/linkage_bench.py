@@ -13,7 +13,6 @@ as wall-clock time and as CPU time of the process (steadier on a busy machine).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import shutil
 import statistics
@@ -31,15 +30,6 @@ sys.path.insert(0, str(ROOT / "src"))
 import cogs.build  # noqa: E402
 from cogs import linkage, quality, revisions  # noqa: E402
 from cogs.build import build  # noqa: E402
-
-
-def _generator() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_generate", HERE / "generate.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_generate"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 class Timer:
@@ -99,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--out", type=Path, default=HERE / "work" / "linkage")
     args = parser.parse_args(argv)
-    generator = _generator()
+    import generate as generator  # bench/generate.py, beside this script
     data = args.out / "data"
     manifest = data / "manifest.json"
     wanted = {"rows": args.rows, "datasets": args.datasets, "seed": args.seed}

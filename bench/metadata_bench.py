@@ -14,7 +14,6 @@ same shapes on the same metadata graph, in a child process with a time limit, as
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import platform
@@ -45,15 +44,6 @@ print(time.perf_counter() - started, len(found))
 """
 
 
-def _generator() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_generate", HERE / "generate.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_generate"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def measure(datasets: int, rows: int, seed: int, folder: Path, rebuild: bool) -> dict[str, Any]:
     kept = folder / "metadata.nq"
     if kept.is_file() and not rebuild:
@@ -62,7 +52,7 @@ def measure(datasets: int, rows: int, seed: int, folder: Path, rebuild: bool) ->
         started = time.perf_counter()
         sparql.run_checks(store, default_shapes(), _metadata_checks())
         return _timings(store, time.perf_counter() - started, None)
-    generator = _generator()
+    import generate as generator  # bench/generate.py, beside this script
     data = folder / "data"
     manifest = data / "manifest.json"
     if not manifest.is_file() or json.loads(manifest.read_text()).get("rows") != rows or \
