@@ -54,14 +54,19 @@ def revise(project: Path) -> tuple[list[tuple[dict[str, str], str, str]], dict[s
     return revised, removed
 
 
-def test_diff_against_the_store_reports_exactly_the_revised_values_and_the_removed_row(
-        tmp_path: Path, oxigraph: OxigraphServer) -> None:
+def published_copy(tmp_path: Path, oxigraph: OxigraphServer) -> Path:
+    """The trade project built and published as `v1`; returns a copy of it, `v2`, to change."""
     first = trade_project(tmp_path / "v1")
     build(first, tmp_path / "out1")
     assert publish(tmp_path / "out1", oxigraph.store, FAST).ok
-
     second = tmp_path / "v2"
     shutil.copytree(first, second)
+    return second
+
+
+def test_diff_against_the_store_reports_exactly_the_revised_values_and_the_removed_row(
+        tmp_path: Path, oxigraph: OxigraphServer) -> None:
+    second = published_copy(tmp_path, oxigraph)
     revised, removed = revise(second)
     build(second, tmp_path / "out2")
 
@@ -97,11 +102,7 @@ def test_diff_against_the_store_reports_exactly_the_revised_values_and_the_remov
 
 def test_a_dataset_published_but_no_longer_built_is_removed_and_a_new_one_added(
         tmp_path: Path, oxigraph: OxigraphServer) -> None:
-    first = trade_project(tmp_path / "v1")
-    build(first, tmp_path / "out1")
-    assert publish(tmp_path / "out1", oxigraph.store, FAST).ok
-    second = tmp_path / "v2"
-    shutil.copytree(first, second)
+    second = published_copy(tmp_path, oxigraph)
     (second / "trade" / "regional-trade").rename(second / "trade" / "regional-trade-2")
     build(second, tmp_path / "out2")
     found = diff_store(oxigraph.store, tmp_path / "out2", FAST)
