@@ -39,7 +39,6 @@ DUMP = "cogs.nq.gz"
 OBSERVATIONS = "observations.nt.gz"
 THEME = "theme"  # a folder beside site.toml whose templates/ and static/ override the default theme
 Progress = Callable[[str, int, int], None]
-TEXT_TRIPLES = 200_000  # triples printed at once: some 35 MB of N-Triples
 
 
 @dataclass
@@ -251,33 +250,31 @@ def _write_observations(item: Prepared, path: Path, digest: "hashlib._Hash", dum
     """Stream the observations into their own gzip'd N-Triples, the digest, the dump and the
     checker; return how many triples they made.
 
-    polars makes the next chunk of triples while two writer threads print, compress and hash the
-    previous one, one for the N-Triples file and one for the dump (printing, compressing and
-    hashing all release the GIL); at most two chunks are held at once.
+    polars and Arrow make the next chunk's terms while two writer threads print, compress and hash
+    the previous one, one for the N-Triples file and one for the dump (all of which release the
+    GIL); at most two chunks are held at once.
     """
     graph = item.dataset.uri
 
-    # Each stream is printed a slice at a time, so the text held at once stays small.
-    def put_own(frame: pl.DataFrame) -> None:
-        for part in frame.iter_slices(TEXT_TRIPLES):
-            data = observations.text(part)
+    def put_own(chunk: observations.Chunk) -> None:
+        for data in chunk.text():
             own.write(data)
             digest.update(data)
 
-    def put_dump(frame: pl.DataFrame) -> None:
-        for part in frame.iter_slices(TEXT_TRIPLES):
-            dump.write(observations.text(part, graph))
-        gathered.add(frame)
+    def put_dump(chunk: observations.Chunk) -> None:
+        for data in chunk.text(graph):
+            dump.write(data)
+        gathered.add(chunk.terms, [(p.expr("p"), p.expr("o")) for p in chunk.patterns])
 
     with (path.open("wb") as raw, gzip_writer(raw) as own,
           ThreadPoolExecutor(max_workers=1) as own_writer, ThreadPoolExecutor(max_workers=1) as dump_writer):
         pending: list[Future[None]] = []
         written = 0
-        for frame in observations.chunks(item):
+        for chunk in observations.chunks(item):
             for done in pending:
                 done.result()
-            pending = [own_writer.submit(put_own, frame), dump_writer.submit(put_dump, frame)]
-            written += frame.height
+            pending = [own_writer.submit(put_own, chunk), dump_writer.submit(put_dump, chunk)]
+            written += chunk.triples
         for done in pending:
             done.result()
     return written

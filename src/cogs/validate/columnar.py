@@ -571,21 +571,29 @@ _LITS = pl.DataFrame(schema={"s": pl.UInt64, "p": pl.UInt64, "o": pl.UInt64, "li
 
 class Gathered:
     """Observation triples hashed as they are made, so a build checks them without reading its
-    output back: each frame added holds N-Triples terms `s`, `p`, `o` of observations only."""
+    output back: each chunk added is a frame of N-Triples terms, a row an observation."""
 
     def __init__(self) -> None:
         self.parts: dict[int, list[pl.DataFrame]] = {}
         self.lits: list[pl.DataFrame] = []
 
-    def add(self, frame: pl.DataFrame) -> None:
-        obj = pl.col("o")
-        ids = [pl.col("s").hash(), pl.col("p").hash(), obj.hash()]
-        # The literals' text is copied out: a selection of the column would be views that keep the
-        # whole chunk's text alive.
-        self.lits.append(frame.filter(obj.str.starts_with('"'))
-                         .select(*ids, pl.concat_str([pl.lit(""), obj]).alias("lit")))
-        for (pred,), part in frame.select(*ids).partition_by("p", as_dict=True, include_key=False).items():
-            self.parts.setdefault(int(pred), []).append(part)
+    def add(self, terms: pl.DataFrame, patterns: Iterable[tuple[pl.Expr, pl.Expr]]) -> None:
+        """Add a chunk: `terms` holds the subjects `s`, and each pattern's (predicate, object)
+        expressions over it give one triple a row (none where either is null)."""
+        rows = terms.lazy().select(pl.col("s").hash().alias("s"), pl.all().exclude("s"))
+        for predicate, obj in patterns:
+            triples = rows.filter(predicate.is_not_null() & obj.is_not_null())
+            if not obj.meta.is_literal():
+                self.lits.append(triples.filter(obj.str.starts_with('"'))
+                                 .select("s", predicate.hash().alias("p"), obj.hash().alias("o"), obj.alias("lit"))
+                                 .collect())
+            if predicate.meta.is_literal():
+                key = h(pl.select(predicate).item())
+                self.parts.setdefault(key, []).append(triples.select("s", obj.hash().alias("o")).collect())
+                continue
+            found = triples.select("s", predicate.hash().alias("p"), obj.hash().alias("o")).collect()
+            for (pred,), part in found.partition_by("p", as_dict=True, include_key=False).items():
+                self.parts.setdefault(int(pred), []).append(part)
 
 
 def validate_gathered(gathered: Gathered, metadata: bytes, shapes: Shapes, names: list[Path]) -> list[Violation]:
