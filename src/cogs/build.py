@@ -247,8 +247,8 @@ def gzip_writer(raw: BinaryIO) -> BinaryIO:
 
 def _write_observations(item: Prepared, path: Path, digest: "hashlib._Hash", dump: BinaryIO,
                         gathered: columnar.Gathered) -> int:
-    """Stream the observations into their own gzip'd N-Triples, the digest, the dump and the
-    checker; return how many triples they made.
+    """Stream the observations into their own gzip'd N-Triples (hashed into the digest as
+    written), the dump and the checker; return how many triples they made.
 
     polars and Arrow make the next chunk's terms while two writer threads print, compress and hash
     the previous one, one for the N-Triples file and one for the dump (all of which release the
@@ -259,14 +259,13 @@ def _write_observations(item: Prepared, path: Path, digest: "hashlib._Hash", dum
     def put_own(chunk: observations.Chunk) -> None:
         for data in chunk.text():
             own.write(data)
-            digest.update(data)
 
     def put_dump(chunk: observations.Chunk) -> None:
         for data in chunk.text(graph):
             dump.write(data)
-        gathered.add(chunk.terms, [(p.expr("p"), p.expr("o")) for p in chunk.patterns])
+        gathered.add(chunk.terms, [(p.predicate, p.object) for p in chunk.patterns])
 
-    with (path.open("wb") as raw, gzip_writer(raw) as own,
+    with (path.open("wb") as file, _Hashing(file, digest) as raw, gzip_writer(raw) as own,
           ThreadPoolExecutor(max_workers=1) as own_writer, ThreadPoolExecutor(max_workers=1) as dump_writer):
         pending: list[Future[None]] = []
         written = 0
@@ -278,6 +277,22 @@ def _write_observations(item: Prepared, path: Path, digest: "hashlib._Hash", dum
         for done in pending:
             done.result()
     return written
+
+
+class _Hashing(io.RawIOBase):
+    """A file whose bytes also go to a digest: the observations' compressed text is hashed, a
+    fortieth of the text itself, and as much a function of the triples."""
+
+    def __init__(self, file: BinaryIO, digest: "hashlib._Hash") -> None:
+        super().__init__()
+        self.file, self.digest = file, digest
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self.digest.update(data)
+        return self.file.write(data)
 
 
 def _with_codelists(item: Prepared, lists: dict[str, CodeList], minter: Minter) -> Dataset:

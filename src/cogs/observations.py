@@ -38,11 +38,6 @@ class Pattern:
     predicate_varies: bool = False
     object_varies: bool = False
 
-    def expr(self, part: str) -> pl.Expr:
-        """The predicate's or object's terms, as an expression over a terms frame."""
-        value, varies = (self.predicate, self.predicate_varies) if part == "p" else (self.object, self.object_varies)
-        return pl.col(value) if varies else pl.lit(value, pl.String)
-
 
 @dataclass(frozen=True)
 class Layout:
@@ -76,7 +71,7 @@ class Chunk:
         self.terms = terms
         self.patterns = patterns
         table = terms.to_arrow(compat_level=pl.CompatLevel.oldest())  # large strings: contiguous text
-        arrays = {name: table.column(name).combine_chunks() for name in table.column_names}
+        arrays = {name: _array(table.column(name)) for name in table.column_names}
         self._parts: list[tuple[pa.Array, pa.Array | pa.Scalar, pa.Array | pa.Scalar]] = []
         for pattern in patterns:
             s = arrays["s"]
@@ -95,6 +90,10 @@ class Chunk:
         for s, p, o in self._parts:
             if len(s):
                 yield _data(pc.binary_join_element_wise(s, p, o, *tail, _SPACE))
+
+
+def _array(column: pa.ChunkedArray) -> pa.Array:
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
 def _term(text: str) -> pa.Scalar:

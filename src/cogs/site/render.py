@@ -107,6 +107,7 @@ class Renderer:
         self.env = env
         self.index = Index(site.graph)  # rebuilt once the observations have added reference codes
         self.files: dict[str, bytes] = {}
+        self.tables: set[str] = set()  # CSV written straight to disk as rendered: they can be large
         self.pages: set[str] = set()
         self.problems: list[Problem] = []
         self.observations: dict[str, Observations] = {}
@@ -236,8 +237,11 @@ class Renderer:
         family = site.families.get(f"{site.base}{dataset.family}/")
         for name, data in obs.explorer.items():
             self.files[f"{dataset.path}explore/{name}"] = data
-        if obs.labelled_csv:
-            self.files[f"{dataset.path}data-labelled.csv"] = obs.labelled_csv
+        if obs.labelled is not None:
+            labelled = site.out / unquote(dataset.path) / "data-labelled.csv"
+            labelled.parent.mkdir(parents=True, exist_ok=True)
+            obs.labelled.sink_csv(labelled, line_terminator="\n")  # streamed: never all in memory
+            self.tables.add(f"{dataset.path}data-labelled.csv")
         formats = {"csv": ("Data (CSV)", "CSV"), "csvw": ("CSVW metadata", "JSON"),
                    "turtle": ("Metadata and structure (Turtle)", "Turtle"),
                    "ntriples": ("Observations (N-Triples)", "N-Triples")}
@@ -246,7 +250,7 @@ class Renderer:
         downloads = [(formats[k][0], local(dataset.files[k]),
                       formats[k][1] + (", gzip" if dataset.files[k].endswith(".gz") else ""))
                      for k in formats if k in dataset.files]
-        if obs.labelled_csv:
+        if obs.labelled is not None:
             downloads.insert(1, ("Data with labels (CSV)", "data-labelled.csv", "CSV"))
         downloads.append(("This page's metadata (JSON-LD)", "index.jsonld", "JSON-LD"))
         columns = {c.component: c.title for c in dataset.columns if c.component}
@@ -350,7 +354,7 @@ class Renderer:
         for uri in sorted(minted):
             path = site.path_of(uri)
             assert path is not None
-            if path in self.pages or path in self.files:
+            if path in self.pages or path in self.files or path in self.tables:
                 continue
             if not path.endswith("/") and path != "":
                 if not (site.out / unquote(path)).is_file():

@@ -51,7 +51,7 @@ class Observations:
     rows: int
     period: str | None  # CSVW name of the time dimension, if any
     measure: str | None  # CSVW name of the column holding the numbers
-    labelled_csv: bytes
+    labelled: pl.LazyFrame | None  # the table with labels for codes, for `data-labelled.csv`
     explorer: dict[str, bytes]  # file name -> content, under `{dataset}/explore/`
     used_codes: set[str]
 
@@ -216,8 +216,9 @@ def _order(site: Site, values: list[Value]) -> list[Value]:
     return sorted(values, key=key)
 
 
-def _labelled(frame: pl.DataFrame, columns: list[ShownColumn], mapped: dict[str, dict[str, Value]]) -> bytes:
-    """The CSV with each code replaced by its label (the codes are in `data.csv`)."""
+def _labelled(frame: pl.DataFrame, columns: list[ShownColumn],
+              mapped: dict[str, dict[str, Value]]) -> pl.LazyFrame | None:
+    """The table with each code replaced by its label (the codes are in `data.csv`)."""
     exprs: list[pl.Expr] = []
     for column in columns:
         if column.name in mapped:
@@ -226,9 +227,7 @@ def _labelled(frame: pl.DataFrame, columns: list[ShownColumn], mapped: dict[str,
                          .alias(column.title))
         else:
             exprs.append(pl.col(column.name).alias(column.title))
-    if not exprs:
-        return b""
-    return frame.select(exprs).write_csv(line_terminator="\n").encode("utf-8")
+    return frame.lazy().select(exprs) if exprs else None
 
 
 def _explorer(frame: pl.DataFrame, columns: list[ShownColumn], mapped: dict[str, dict[str, Value]],

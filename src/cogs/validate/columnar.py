@@ -390,6 +390,19 @@ def _keys(cube: Cube, obs: pl.DataFrame, dims: list[int]) -> pl.DataFrame:
     return obs
 
 
+def _distinct(pairs: pl.DataFrame) -> pl.DataFrame:
+    """The rows once each; as they are when no subject repeats (the usual case, and much cheaper
+    to tell than a multi-column unique, which encodes every row)."""
+    return pairs if pairs["s"].n_unique() == pairs.height else pairs.unique()
+
+
+def _repeated(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """The rows whose values in `columns` another row has too. Rows are compared whole only where
+    their hashes repeat (equal rows hash alike): a struct's is_duplicated encodes every row."""
+    candidates = frame.filter(pl.struct(columns).hash().is_duplicated())
+    return candidates.filter(pl.struct(columns).is_duplicated())
+
+
 @kernel("qb-ic-12")
 def _ic12(cube: Cube) -> pl.DataFrame:
     per_dsd: dict[int, list[int]] = {}
@@ -399,7 +412,7 @@ def _ic12(cube: Cube) -> pl.DataFrame:
     for dsd, dims in sorted(per_dsd.items()):
         keyed = _keys(cube, cube.obs_of(dsd), sorted(dims))
         cols = ["ds"] + [f"d{n}" for n in range(len(dims))]
-        dup = keyed.filter(pl.struct(cols).is_duplicated())
+        dup = _repeated(keyed, cols)
         if dup.height:
             groups = dup.group_by(cols).agg(pl.col("s"))
             pairs = groups.select(pl.col("s"), pl.col("s").alias("other")).explode("s").explode("other")
@@ -577,21 +590,27 @@ class Gathered:
         self.parts: dict[int, list[pl.DataFrame]] = {}
         self.lits: list[pl.DataFrame] = []
 
-    def add(self, terms: pl.DataFrame, patterns: Iterable[tuple[pl.Expr, pl.Expr]]) -> None:
-        """Add a chunk: `terms` holds the subjects `s`, and each pattern's (predicate, object)
-        expressions over it give one triple a row (none where either is null)."""
-        rows = terms.lazy().select(pl.col("s").hash().alias("s"), pl.all().exclude("s"))
+    def add(self, terms: pl.DataFrame, patterns: Iterable[tuple[str, str]]) -> None:
+        """Add a chunk: `terms` holds the subjects `s`; each pattern's predicate and object is the
+        name of a column of `terms` or a term the same on every row. A pattern makes one triple a
+        row, none where its predicate or object is null."""
+        columns = set(terms.columns)
+        hashed = terms.select(pl.when(pl.col(c).is_not_null()).then(pl.col(c).hash()).alias(c) for c in terms.columns)
+
+        def hash_of(term: str) -> pl.Expr:
+            return pl.col(term) if term in columns else pl.lit(h(term), pl.UInt64)
+
         for predicate, obj in patterns:
-            triples = rows.filter(predicate.is_not_null() & obj.is_not_null())
-            if not obj.meta.is_literal():
-                self.lits.append(triples.filter(obj.str.starts_with('"'))
-                                 .select("s", predicate.hash().alias("p"), obj.hash().alias("o"), obj.alias("lit"))
-                                 .collect())
-            if predicate.meta.is_literal():
-                key = h(pl.select(predicate).item())
-                self.parts.setdefault(key, []).append(triples.select("s", obj.hash().alias("o")).collect())
+            triples = hashed.lazy().select("s", hash_of(predicate).alias("p"), hash_of(obj).alias("o"))
+            if obj in columns:
+                # the object's text too, for the literals' datatype and lexical checks
+                self.lits.append(triples.with_columns(terms[obj].alias("lit"))
+                                 .filter(pl.col("p").is_not_null() & pl.col("lit").str.starts_with('"')).collect())
+            triples = triples.filter(pl.col("p").is_not_null() & pl.col("o").is_not_null())
+            if predicate not in columns:
+                self.parts.setdefault(h(predicate), []).append(triples.select("s", "o").collect())
                 continue
-            found = triples.select("s", predicate.hash().alias("p"), obj.hash().alias("o")).collect()
+            found = triples.collect()
             for (pred,), part in found.partition_by("p", as_dict=True, include_key=False).items():
                 self.parts.setdefault(int(pred), []).append(part)
 
@@ -627,7 +646,7 @@ def _check(shapes: Shapes, by_p: dict[int, pl.DataFrame], lits: pl.DataFrame, ob
         return sorted(set(violations))
     cube = Cube(by_p, store, pl.DataFrame(schema={"s": pl.UInt64, "ds": pl.UInt64, "dsd": pl.UInt64}), count=obs_ids.len(), lits=lits)
     ds_dsd = pl.DataFrame(cube.rows("SELECT ?ds ?dsd WHERE { ?ds qb:structure ?dsd }", []), schema={"ds": pl.UInt64, "dsd": pl.UInt64}, orient="row")
-    cube.obs_dsd = cube.pred(DATASET).select("s", pl.col("o").alias("ds")).unique().join(ds_dsd, on="ds")
+    cube.obs_dsd = _distinct(cube.pred(DATASET).select("s", pl.col("o").alias("ds"))).join(ds_dsd, on="ds")
     obs = pl.DataFrame({"s": obs_ids})
     found: list[tuple[Check, pl.DataFrame]] = []
     for check in obs_checks:
