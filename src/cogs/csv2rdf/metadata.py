@@ -14,11 +14,17 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
-from language_tags import tags
-
 from cogs.csv2rdf import datatypes as dts
 from cogs.csv2rdf import uritemplate
 from cogs.csv2rdf.prefixes import PREFIXES
+
+
+def _tag_ok(tag: str) -> bool:
+    """Whether `tag` is a well-formed BCP 47 language tag. The registry loads on first use (a tenth
+    of a second), so a build with no CSVW language tags never pays for it."""
+    from language_tags import tags
+
+    return bool(tags.check(tag))
 
 CSVW_CONTEXT = "http://www.w3.org/ns/csvw"
 
@@ -204,7 +210,7 @@ def _parse_context(context: Any, url: str, warnings: list[str]) -> tuple[str, st
                 raise MetadataError("@base must be a string")
             base = urljoin(url, extra["@base"])
         language = extra.get("@language")
-        if language is not None and not (isinstance(language, str) and tags.check(language)):
+        if language is not None and not (isinstance(language, str) and _tag_ok(language)):
             warnings.append(f"ignoring invalid @language {language!r}")
             language = None
         return base, language
@@ -291,7 +297,7 @@ def check_common_value(value: Any, ctx: Context, top: bool = True) -> None:
             t = value["@type"]
             if not isinstance(t, str) or not (t in dts.BUILTINS or _is_absolute_or_curie(t)):
                 raise MetadataError(f"@type {t!r} is not a datatype")
-        if "@language" in value and not (isinstance(value["@language"], str) and tags.check(value["@language"])):
+        if "@language" in value and not (isinstance(value["@language"], str) and _tag_ok(value["@language"])):
             raise MetadataError(f"invalid @language {value['@language']!r}")
         return
     if "@language" in value:
@@ -574,7 +580,7 @@ def _inherited(obj: dict[str, Any], ctx: Context) -> dict[str, Any]:
             ctx.warn(f"ignoring default {obj['default']!r} that is not a string")
     if "lang" in obj:
         lang = obj["lang"]
-        if isinstance(lang, str) and tags.check(lang):
+        if isinstance(lang, str) and _tag_ok(lang):
             out["lang"] = lang
         else:
             ctx.warn(f"ignoring invalid lang {lang!r}")
@@ -631,7 +637,7 @@ def _titles(value: Any, ctx: Context) -> dict[str, list[str]]:
     if isinstance(value, dict):
         out: dict[str, list[str]] = {}
         for key, item in value.items():
-            if not tags.check(key):
+            if not _tag_ok(key):
                 ctx.warn(f"ignoring titles with invalid language {key!r}")
                 continue
             items = [item] if isinstance(item, str) else item
