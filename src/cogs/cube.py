@@ -17,7 +17,7 @@ from cogs.config import ColumnConfig, ComponentConfig, DatasetConfig, Definition
 from cogs.model import CodeList, CodeListKind, Column, Component, Dataset, Role, Unit
 from cogs.problems import CogsError, Location, Problem, Severity, errors
 from cogs.reference import GSS_CODE, period_paths
-from cogs.table import LINE, Table, located, read_table
+from cogs.table import LINE, Table, located, read_table, repeated
 from cogs.uris import GSS_GEOGRAPHY, QB, REF_TIME, SDMX_ATTRIBUTE, SDMX_DIMENSION, Minter, segment
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -613,14 +613,9 @@ class _Builder:
     def _duplicates(self) -> list[Problem]:
         if not self.key:
             return []
-        # Rows with the same key hash alike: compare whole keys only among rows whose hashes repeat
-        # (a struct's own is_duplicated encodes every row, some 300 MB for a million rows).
-        rows = self.frame.select(self.key).with_row_index("__row")
-        repeated = rows.filter(pl.struct(self.key).hash().is_duplicated()).filter(
-            pl.struct(self.key).is_duplicated())["__row"]
-        if repeated.is_empty():
+        duplicated = repeated(self.frame, self.key)
+        if not duplicated.any():
             return []
-        duplicated = pl.int_range(self.frame.height, eager=True, dtype=pl.UInt32).is_in(repeated.implode())
         first_title = next(c.title for c in self.columns if c.name == self.key[0])
         keys = self.frame.select(pl.concat_str(self.key, separator=", ").alias("k"))["k"]
         self.frame = self.frame.with_columns(keys.alias("__key"))

@@ -200,6 +200,19 @@ def _read_csv(path: Path, encoding: str | None) -> Table:
     return Table(path, header, frame, tuple(problems) + blank)
 
 
+def repeated(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
+    """Which rows have the same values in `columns` as another row. Equal rows hash alike, so rows
+    are compared whole only where hashes repeat, and not at all when no hash does (counting
+    distinct hashes is far cheaper than a struct's is_duplicated, which encodes every row)."""
+    hashed = frame.select(pl.struct(columns).hash()).to_series()
+    if hashed.n_unique() == frame.height:
+        return pl.repeat(False, frame.height, eager=True)
+    candidates = hashed.is_duplicated()
+    rows = frame.select(columns).with_row_index("__row").filter(candidates)
+    twins = rows.filter(pl.struct(columns).is_duplicated())["__row"]
+    return pl.int_range(frame.height, eager=True, dtype=twins.dtype).is_in(twins.implode())
+
+
 def _check_titles(header: tuple[str, ...], where: Location, positions: dict[str, int]) -> None:
     duplicates = sorted({h for h in header if header.count(h) > 1})
     if duplicates:

@@ -30,6 +30,7 @@ import polars as pl
 import pyoxigraph as ox
 
 from cogs.problems import CogsError, Problem
+from cogs.table import repeated
 from cogs.validate.load import is_line_based, load_into, rdf_format
 from cogs.validate.shapes import Check, Shapes
 from cogs.validate.sparql import Violation, merged, run_checks
@@ -377,16 +378,15 @@ def _ic16(cube: Cube) -> pl.DataFrame:
 def _keys(cube: Cube, obs: pl.DataFrame, dims: list[int]) -> pl.DataFrame:
     """obs (s, ...) with one column per dimension: the value's hash, or for several values a
     hash of them all, or null when there is none."""
-    obs = obs.sort("s")
     for n, dim in enumerate(dims):
         values = cube.by_p.get(dim, _EMPTY).select("s", "o")
         if cube.multi_valued(dim):
             values = values.unique().group_by("s").agg(pl.col("o").sort()).with_columns(pl.col("o").hash())
-        values = values.sort("s")
         if values.height == obs.height and values["s"].equals(obs["s"]):
-            obs = obs.with_columns(values["o"].alias(f"d{n}"))  # same observations, same order
+            # the same observations in the same order: so a build's triples come, a row at a time
+            obs = obs.with_columns(values["o"].alias(f"d{n}"))
         else:
-            obs = obs.join(values.rename({"o": f"d{n}"}), on="s", how="left")
+            obs = obs.join(values.rename({"o": f"d{n}"}), on="s", how="left", maintain_order="left")
     return obs
 
 
@@ -394,13 +394,6 @@ def _distinct(pairs: pl.DataFrame) -> pl.DataFrame:
     """The rows once each; as they are when no subject repeats (the usual case, and much cheaper
     to tell than a multi-column unique, which encodes every row)."""
     return pairs if pairs["s"].n_unique() == pairs.height else pairs.unique()
-
-
-def _repeated(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """The rows whose values in `columns` another row has too. Rows are compared whole only where
-    their hashes repeat (equal rows hash alike): a struct's is_duplicated encodes every row."""
-    candidates = frame.filter(pl.struct(columns).hash().is_duplicated())
-    return candidates.filter(pl.struct(columns).is_duplicated())
 
 
 @kernel("qb-ic-12")
@@ -412,7 +405,7 @@ def _ic12(cube: Cube) -> pl.DataFrame:
     for dsd, dims in sorted(per_dsd.items()):
         keyed = _keys(cube, cube.obs_of(dsd), sorted(dims))
         cols = ["ds"] + [f"d{n}" for n in range(len(dims))]
-        dup = _repeated(keyed, cols)
+        dup = keyed.filter(repeated(keyed, cols))
         if dup.height:
             groups = dup.group_by(cols).agg(pl.col("s"))
             pairs = groups.select(pl.col("s"), pl.col("s").alias("other")).explode("s").explode("other")
@@ -492,6 +485,12 @@ def _one_value(cube: Cube) -> pl.DataFrame:
     return pl.concat(parts) if parts else pl.DataFrame(schema={"s": pl.UInt64})
 
 
+def _escaped(text: str) -> str:
+    """`text` as a regular expression matching itself (polars' syntax, which rejects some of the
+    escapes Python's re.escape makes)."""
+    return "".join("\\" + c if c in "\\.^$|?*+()[]{}" else c for c in text)
+
+
 @kernel("obs-measure-datatype")
 def _measure_datatype(cube: Cube) -> pl.DataFrame:
     ranges = cube.rows(f"""SELECT ?dsd ?prop ?range WHERE {{ ?dsd qb:component/(qb:componentProperty|qb:measure) ?prop .
@@ -500,12 +499,17 @@ def _measure_datatype(cube: Cube) -> pl.DataFrame:
     for dsd, prop, rng in ranges:
         iri = cube.names[rng][1:-1]
         suffix = f'"^^<{iri}>'
-        values = cube.values(prop, dsd).join(cube.lits.filter(pl.col("p") == prop).select("s", "o", "lit"),
-                                             on=["s", "o"], how="left")
+        values = cube.values(prop, dsd)
+        texts = cube.lits.filter(pl.col("p") == prop).select("s", "o", "lit")
+        if texts.height == values.height and texts["s"].equals(values["s"]) and texts["o"].equals(values["o"]):
+            values = values.with_columns(texts["lit"])  # row for row, as a build gathers them
+        else:
+            values = values.join(texts, on=["s", "o"], how="left")
         text = pl.col("lit")
-        ok = text.is_not_null() & text.str.ends_with(suffix)
-        if iri in LEXICAL:
-            ok = ok & text.str.head(-len(suffix)).str.slice(1).str.contains(LEXICAL[iri])
+        if iri in LEXICAL:  # the quoted lexical form and the datatype, in one pass
+            ok = text.str.contains(f'^"(?:{LEXICAL[iri][1:-1]}){_escaped(suffix)}$')
+        else:
+            ok = text.str.ends_with(suffix)
         bad = values.filter(~ok.fill_null(False))
         parts.append(bad.select("s", pl.lit(prop, pl.UInt64).alias("measure"), pl.lit(rng, pl.UInt64).alias("range"),
                                 pl.col("o").alias("value"), pl.col("lit")))
@@ -646,7 +650,8 @@ def _check(shapes: Shapes, by_p: dict[int, pl.DataFrame], lits: pl.DataFrame, ob
         return sorted(set(violations))
     cube = Cube(by_p, store, pl.DataFrame(schema={"s": pl.UInt64, "ds": pl.UInt64, "dsd": pl.UInt64}), count=obs_ids.len(), lits=lits)
     ds_dsd = pl.DataFrame(cube.rows("SELECT ?ds ?dsd WHERE { ?ds qb:structure ?dsd }", []), schema={"ds": pl.UInt64, "dsd": pl.UInt64}, orient="row")
-    cube.obs_dsd = _distinct(cube.pred(DATASET).select("s", pl.col("o").alias("ds"))).join(ds_dsd, on="ds")
+    cube.obs_dsd = _distinct(cube.pred(DATASET).select("s", pl.col("o").alias("ds"))).join(
+        ds_dsd, on="ds", maintain_order="left")
     obs = pl.DataFrame({"s": obs_ids})
     found: list[tuple[Check, pl.DataFrame]] = []
     for check in obs_checks:
