@@ -48,6 +48,8 @@ class Index:
         for prefix, namespace in PREFIXES.items():
             manager.bind(prefix, namespace)
         self.manager = manager
+        self._terms: dict[Node, str] = {}  # a page's terms repeat across pages: each written once
+        self._prefixes: dict[Node, frozenset[str]] = {}
 
     def describe(self, *subjects: str, fragments: bool = True) -> Triples:
         """Triples about `subjects` and (by default) about their `#fragment` URIs."""
@@ -62,8 +64,7 @@ class Index:
         return sorted(set(out))
 
     def turtle(self, triples: Triples) -> bytes:
-        used = {prefix for prefix, ns in PREFIXES.items()
-                if any(str(t).startswith(ns) for triple in triples for t in triple[1:])}
+        used = frozenset().union(*(self._prefixes_of(t) for triple in triples for t in triple[1:]))
         lines = [f"@prefix {p}: <{PREFIXES[p]}> ." for p in sorted(used)]
         lines.append("")
         subject: URIRef | None = None
@@ -78,7 +79,18 @@ class Index:
             lines[-1] = lines[-1][:-2] + " ."
         return ("\n".join(lines) + "\n").encode("utf-8")
 
+    def _prefixes_of(self, term: Node) -> frozenset[str]:
+        """The prefixes whose namespace `term`'s text starts with: declared when the term is used."""
+        if term not in self._prefixes:
+            self._prefixes[term] = frozenset(p for p, ns in PREFIXES.items() if str(term).startswith(ns))
+        return self._prefixes[term]
+
     def _term(self, term: Node) -> str:
+        if term not in self._terms:
+            self._terms[term] = self._written(term)
+        return self._terms[term]
+
+    def _written(self, term: Node) -> str:
         if isinstance(term, URIRef):
             if term == RDF.type:
                 return "a"
