@@ -150,8 +150,11 @@ def iri(expr: pl.Expr) -> pl.Expr:
 
 
 def literal(expr: pl.Expr, datatype: str | None) -> pl.Expr:
-    escaped = (expr.str.replace_all("\\", "\\\\", literal=True).str.replace_all('"', '\\"', literal=True)
-               .str.replace_all("\n", "\\n", literal=True).str.replace_all("\r", "\\r", literal=True))
+    """N-Triples literals of `expr`'s text. Numbers (checked against NUMBER before any is written)
+    have nothing to escape."""
+    escaped = expr if datatype in NUMBER else (
+        expr.str.replace_all("\\", "\\\\", literal=True).str.replace_all('"', '\\"', literal=True)
+        .str.replace_all("\n", "\\n", literal=True).str.replace_all("\r", "\\r", literal=True))
     tail = f'"^^<{XSD}{datatype}>' if datatype and datatype != "string" else '"'
     return pl.concat_str([pl.lit('"'), escaped, pl.lit(tail)])
 

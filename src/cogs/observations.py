@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import polars as pl
 import pyarrow as pa
@@ -37,6 +38,7 @@ def _memory_pool() -> pa.MemoryPool:
 
 
 _POOL = _memory_pool()
+Term: TypeAlias = "pa.ChunkedArray | pa.Scalar"  # a column of terms, or one term the same on every row
 _END = pa.scalar(".\n", pa.large_string())
 
 
@@ -82,17 +84,20 @@ class Chunk:
     def __init__(self, terms: pl.DataFrame, patterns: tuple[Pattern, ...]) -> None:
         self.terms = terms
         self.patterns = patterns
-        table = terms.to_arrow(compat_level=pl.CompatLevel.oldest())  # large strings: contiguous text
-        arrays = {name: _array(table.column(name)) for name in table.column_names}
-        self._parts: list[tuple[pa.Array, pa.Array | pa.Scalar, pa.Array | pa.Scalar]] = []
+        # Large strings: each chunk of a column is its text end to end. (polars may hand over a
+        # column in pieces; Arrow joins piece by piece, so they are not copied into one.)
+        table = terms.to_arrow(compat_level=pl.CompatLevel.oldest())
+        arrays = {name: table.column(name) for name in table.column_names}
+        self._parts: list[tuple[pa.ChunkedArray, Term, Term]] = []
         for pattern in patterns:
             s = arrays["s"]
             p = arrays[pattern.predicate] if pattern.predicate_varies else _term(pattern.predicate)
             o = arrays[pattern.object] if pattern.object_varies else _term(pattern.object)
-            present = [a for a in (p, o) if isinstance(a, pa.Array) and a.null_count]
+            present = [a for a in (p, o) if isinstance(a, pa.ChunkedArray) and a.null_count]
             if present:
-                keep = present[0].is_valid() if len(present) == 1 else pc.and_(*(a.is_valid() for a in present))
-                s, p, o = (pc.filter(a, keep, memory_pool=_POOL) if isinstance(a, pa.Array) else a for a in (s, p, o))
+                keep = pc.is_valid(present[0]) if len(present) == 1 else pc.and_(*(pc.is_valid(a) for a in present))
+                s, p, o = (pc.filter(a, keep, memory_pool=_POOL) if isinstance(a, pa.ChunkedArray) else a
+                           for a in (s, p, o))
             self._parts.append((s, p, o))
         self.triples = sum(len(s) for s, _, _ in self._parts)
 
@@ -101,11 +106,8 @@ class Chunk:
         tail = [_END] if graph is None else [_term(f"<{graph}>"), _END]
         for s, p, o in self._parts:
             if len(s):
-                yield _data(pc.binary_join_element_wise(s, p, o, *tail, _SPACE, memory_pool=_POOL))
-
-
-def _array(column: pa.ChunkedArray) -> pa.Array:
-    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks(memory_pool=_POOL)
+                lines = pc.binary_join_element_wise(s, p, o, *tail, _SPACE, memory_pool=_POOL)
+                yield from (_data(piece) for piece in lines.chunks if len(piece))
 
 
 def _term(text: str) -> pa.Scalar:
