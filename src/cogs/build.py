@@ -250,22 +250,20 @@ def _write_observations(item: Prepared, path: Path, digest: "hashlib._Hash", dum
     """Stream the observations into their own gzip'd N-Triples (hashed into the digest as
     written), the dump and the checker; return how many triples they made.
 
-    polars and Arrow make the next chunk's terms while two writer threads print, compress and hash
-    the previous one, one for the N-Triples file and one for the dump (all of which release the
-    GIL); at most two chunks are held at once.
+    polars makes the next chunk's terms while two writer threads print, compress and hash the
+    previous one, one for the N-Triples file and one for the dump (all of which release the GIL
+    but for the hand-over of each printed batch); at most two chunks are held at once.
     """
     graph = item.dataset.uri
 
     def put_own(chunk: observations.Chunk) -> None:
-        for data in chunk.text():
-            own.write(data)
+        chunk.write(own)
 
     def put_dump(chunk: observations.Chunk) -> None:
-        for data in chunk.text(graph):
-            dump.write(data)
+        chunk.write(dump, graph)
         gathered.add(chunk.terms, [(p.predicate, p.object) for p in chunk.patterns])
 
-    with (path.open("wb") as file, _Hashing(file, digest) as raw, gzip_writer(raw) as own,
+    with (path.open("wb") as file, _Hashing(file, digest) as raw, gzip_writer(cast(BinaryIO, raw)) as own,
           ThreadPoolExecutor(max_workers=1) as own_writer, ThreadPoolExecutor(max_workers=1) as dump_writer):
         pending: list[Future[None]] = []
         written = 0

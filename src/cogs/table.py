@@ -210,7 +210,7 @@ def repeated(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
     candidates = hashed.is_duplicated()
     rows = frame.select(columns).with_row_index("__row").filter(candidates)
     twins = rows.filter(pl.struct(columns).is_duplicated())["__row"]
-    return pl.int_range(frame.height, eager=True, dtype=twins.dtype).is_in(twins.implode())
+    return frame.select(pl.int_range(pl.len(), dtype=pl.UInt32).is_in(twins.cast(pl.UInt32).implode())).to_series()
 
 
 def _check_titles(header: tuple[str, ...], where: Location, positions: dict[str, int]) -> None:
