@@ -287,3 +287,23 @@ def test_home_and_family_pages_embed_a_schema_org_data_catalog(built: Path) -> N
         blocks = [json.loads(b) for b in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)]
         catalog = next(b for b in blocks if b.get("@type") == "DataCatalog")
         assert {d["@id"] for d in catalog["dataset"]} == expected
+
+
+def test_compiled_templates_are_kept_and_give_the_same_site(fixture_out: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    render_site(fixture_out)
+    first = {p: p.read_bytes() for p in sorted(fixture_out.rglob("*.html"))}
+    kept = list((tmp_path / "cache" / "cogs" / "templates").iterdir())
+    assert kept, "no compiled template was kept"
+    render_site(fixture_out)  # from the kept templates this time
+    assert {p: p.read_bytes() for p in sorted(fixture_out.rglob("*.html"))} == first
+
+
+def test_a_cache_folder_that_cannot_be_made_is_skipped(fixture_out: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would go")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    render_site(fixture_out)
+    assert (fixture_out / "index.html").is_file()

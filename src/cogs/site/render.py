@@ -98,10 +98,10 @@ def _bytecode_cache() -> FileSystemBytecodeCache | None:
     """Compiled templates kept between builds (compiling them is some 0.4 s a build), under
     $XDG_CACHE_HOME/cogs (else ~/.cache/cogs). Jinja checks each against its template's source,
     so an edited template is compiled again. None where the folder cannot be made."""
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cogs" / "templates"
     try:
+        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cogs" / "templates"
         root.mkdir(parents=True, exist_ok=True)
-    except OSError:
+    except (OSError, RuntimeError):  # no home folder, or one that cannot be written
         return None
     return FileSystemBytecodeCache(str(root)) if os.access(root, os.W_OK) else None
 
