@@ -379,7 +379,7 @@ def _remove(folder: Path) -> None:
         files.extend(os.path.join(parent, name) for name in names)
         files.extend(os.path.join(parent, name) for name in subfolders if os.path.islink(os.path.join(parent, name)))
     with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(os.unlink, files, chunksize=64))
+        list(pool.map(os.unlink, files))
     for parent in reversed(folders):
         os.rmdir(parent)
 

@@ -30,12 +30,11 @@ CHUNK_ROWS = 50_000  # some 400,000 triples a chunk (about 70 MB of N-Triples te
 @dataclass(frozen=True)
 class Pattern:
     """One triple per observation: the predicate and the object are each an N-Triples term the
-    same on every row, or the name of the terms frame's column holding it (null: no triple)."""
+    same on every row (its text starts with `<`), or the name of the terms frame's column holding
+    it (null: no triple)."""
 
     predicate: str
     object: str
-    predicate_varies: bool = False
-    object_varies: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,10 +53,10 @@ def layout(prepared: Prepared) -> Layout:
         predicate = prepared.predicates[name]
         columns.append(obj.alias(f"o{index}"))
         if predicate.meta.is_literal():
-            patterns.append(Pattern(pl.select(predicate).item(), f"o{index}", object_varies=True))
+            patterns.append(Pattern(pl.select(predicate).item(), f"o{index}"))
         else:
             columns.append(predicate.alias(f"p{index}"))
-            patterns.append(Pattern(f"p{index}", f"o{index}", predicate_varies=True, object_varies=True))
+            patterns.append(Pattern(f"p{index}", f"o{index}"))
     patterns.extend(Pattern(f"<{predicate}>", f"<{value}>") for predicate, value in prepared.fixed)
     return Layout(tuple(columns), tuple(patterns))
 
@@ -71,13 +70,13 @@ class Chunk:
         self.patterns = patterns
         rows = terms.lazy()
         frames = []
+
+        def term(name: str) -> pl.Expr:
+            return pl.col(name) if name in terms.columns else pl.lit(name, pl.String)
+
         for pattern in patterns:
-            predicate = pl.col(pattern.predicate) if pattern.predicate_varies else pl.lit(pattern.predicate, pl.String)
-            obj = pl.col(pattern.object) if pattern.object_varies else pl.lit(pattern.object, pl.String)
-            frame = rows.select(pl.col("s"), predicate.alias("p"), obj.alias("o"))
-            if pattern.predicate_varies or pattern.object_varies:
-                frame = frame.filter(pl.col("p").is_not_null() & pl.col("o").is_not_null())
-            frames.append(frame)
+            frame = rows.select(pl.col("s"), term(pattern.predicate).alias("p"), term(pattern.object).alias("o"))
+            frames.append(frame.filter(pl.col("p").is_not_null() & pl.col("o").is_not_null()))
         self.frame = pl.concat(frames, rechunk=False).collect()
         self.triples = self.frame.height
 
