@@ -106,7 +106,8 @@ def build(root: Path, out: Path, *, strict: bool = False, progress: Progress = _
             raise CogsError(problems)
         progress("rendering the site", 0, 1)
         theme = project.root / THEME
-        problems.extend(render_site(staging, theme_dir=theme if theme.is_dir() else None))
+        problems.extend(render_site(staging, theme_dir=theme if theme.is_dir() else None,
+                                    previous=out if out.is_dir() else None))
         result.problems = problems + result.problems
         _swap(staging, out)
     except BaseException:

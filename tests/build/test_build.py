@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from rdflib.namespace import DCAT, QB, RDF
 
 from cogs.build import build
 from cogs.cli import main
+from cogs.site import render
 
 
 def observations(folder: Path) -> rdflib.Graph:
@@ -91,6 +94,30 @@ def test_two_builds_are_byte_identical(good_project: Path, tmp_path: Path) -> No
     first = files(build(good_project, tmp_path / "a").out)
     second = files(build(good_project, tmp_path / "b").out)
     assert first == second
+
+
+def test_a_rebuild_links_unchanged_pages_and_equals_one_that_copies(good_project: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    linked, copied = tmp_path / "linked", tmp_path / "copied"
+    build(good_project, linked)
+    shutil.copytree(linked, copied)
+    made: list[str] = []
+    real_link = os.link
+
+    def link(source: object, target: object) -> None:
+        made.append(str(target))
+        real_link(source, target)  # type: ignore[arg-type]
+    monkeypatch.setattr(render.os, "link", link)
+    build(good_project, linked)
+    assert len(made) > 100  # the unchanged pages
+
+    def refuse(source: object, target: object) -> None:
+        raise OSError("no hard links here")
+    monkeypatch.setattr(render.os, "link", refuse)
+    build(good_project, copied)  # every page written out
+    assert files(linked) == files(copied)
+    assert [p for p in linked.rglob("*") if p.is_file() and p.stat().st_nlink > 1] == []  # the old build is gone
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no staging or old build left
 
 
 def test_markers_become_status_and_suppress_the_value(good_project: Path, tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from rdflib import Graph, URIRef
 
 from cogs.problems import CogsError
 from cogs.site import check_links, render_site
-from cogs.site.render import Linker
+from cogs.site.render import Linker, write
 
 IRI = re.compile(r"<([^>\s]+)>")
 
@@ -168,6 +168,22 @@ def test_rendering_is_deterministic(fixture_out: Path, tmp_path: Path) -> None:
         return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
                 for p in sorted(root.rglob("*")) if p.is_file()}
     assert digest(fixture_out) == digest(other)
+
+
+def test_unchanged_files_are_linked_from_the_previous_build_and_changed_ones_written(tmp_path: Path) -> None:
+    files = {"a/index.html": b"same", "a/b/index.ttl": b"old", "c.json": b"{}"}
+    previous, out = tmp_path / "previous", tmp_path / "out"
+    write(previous, files)
+    write(out, {**files, "a/b/index.ttl": b"new", "d%20e/f.txt": b"added"}, previous)
+    assert (out / "a/index.html").samefile(previous / "a/index.html")
+    assert (out / "c.json").samefile(previous / "c.json")
+    assert not (out / "a/b/index.ttl").samefile(previous / "a/b/index.ttl")
+    assert (out / "a/b/index.ttl").read_bytes() == b"new" and (previous / "a/b/index.ttl").read_bytes() == b"old"
+    assert (out / "d e/f.txt").read_bytes() == b"added"
+    # Writing new bytes over a linked file replaces it: the previous build's copy is not touched.
+    write(out, {"a/index.html": b"changed"})
+    assert (out / "a/index.html").read_bytes() == b"changed"
+    assert (previous / "a/index.html").read_bytes() == b"same"
 
 
 def test_the_hand_written_fixture_renders_with_labels_for_reference_codes(fixture_out: Path) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,9 +117,10 @@ def environment(themes: list[Path]) -> Environment:
 
 
 class Renderer:
-    def __init__(self, site: Site, env: Environment) -> None:
+    def __init__(self, site: Site, env: Environment, writer: Writer | None = None) -> None:
         self.site = site
         self.env = env
+        self.writer = writer  # given files as they are rendered, to write them meanwhile
         self.index = Index(site.graph)  # rebuilt once the observations have added reference codes
         self.files: dict[str, bytes] = {}
         self.tables: set[str] = set()  # CSV written straight to disk as rendered: they can be large
@@ -184,19 +185,36 @@ class Renderer:
         self.index = Index(site.graph)
         distinct = {(u, c.title): len(c.values) for u, o in self.observations.items() for c in o.columns if c.coded}
         self.usage = reports.codelist_usage(site, distinct)
-        self.sparql_page()
-        for uri in sorted(site.datasets):
-            self.dataset_page(uri)
-        for uri in sorted(site.families):
-            self.family_page(uri)
-        self.home_page()
-        for uri in sorted(site.codelists):
-            self.codelist_pages(uri)
-        for uri in sorted(site.components):
-            self.component_page(uri)
-        self.search_page()
-        self.quality_page()
+        # The data files (explorer chunks, labelled CSV) are column work in polars, which lets go
+        # of the GIL: they are made on a thread while the pages, Python work, are rendered.
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            made = [worker.submit(self.data_files, uri) for uri in sorted(site.datasets)]
+            self.sparql_page()
+            for uri in sorted(site.datasets):
+                self.dataset_page(uri)
+            for uri in sorted(site.families):
+                self.family_page(uri)
+            self.home_page()
+            for uri in sorted(site.codelists):
+                self.codelist_pages(uri)
+                if self.writer is not None:
+                    self.writer.send(self.files)
+            for uri in sorted(site.components):
+                self.component_page(uri)
+            self.search_page()
+            self.quality_page()
+            for done in made:
+                self.files.update(done.result())
         self.fallback_pages()
+
+    def data_files(self, uri: str) -> dict[str, bytes]:
+        """A dataset's explorer chunks (returned) and its labelled CSV (streamed to disk)."""
+        dataset, obs = self.site.datasets[uri], self.observations[uri]
+        if obs.labelled is not None:
+            labelled = self.site.out / unquote(dataset.path) / "data-labelled.csv"
+            labelled.parent.mkdir(parents=True, exist_ok=True)
+            obs.labelled.sink_csv(labelled, line_terminator="\n")  # streamed: never all in memory
+        return {f"{dataset.path}explore/{name}": data for name, data in obs.explorer().items()}
 
     def sparql_page(self) -> None:
         """`sparql/`: the SPARQL stage's query page (`cogs.queries`), written with the site so the
@@ -250,12 +268,7 @@ class Renderer:
         obs = self.observations[uri]
         to = Linker(dataset.path)
         family = site.families.get(f"{site.base}{dataset.family}/")
-        for name, data in obs.explorer.items():
-            self.files[f"{dataset.path}explore/{name}"] = data
         if obs.labelled is not None:
-            labelled = site.out / unquote(dataset.path) / "data-labelled.csv"
-            labelled.parent.mkdir(parents=True, exist_ok=True)
-            obs.labelled.sink_csv(labelled, line_terminator="\n")  # streamed: never all in memory
             self.tables.add(f"{dataset.path}data-labelled.csv")
         formats = {"csv": ("Data (CSV)", "CSV"), "csvw": ("CSVW metadata", "JSON"),
                    "turtle": ("Metadata and structure (Turtle)", "Turtle"),
@@ -423,30 +436,80 @@ def _example_queries() -> Any:
     return queries
 
 
-def write(out: Path, files: dict[str, bytes]) -> None:
-    """Write the files whose bytes changed. Small files dominate and each is mostly the file
-    system's work, so writes overlap on threads: a rebuild over an earlier `out/` measured 4.0 s
-    with them against 5.0 s without (100k observations; one after another wins only on a quiet
-    disk, by a tenth of a second)."""
-    folders = sorted({(out / unquote(path)).parent for path in files})
-    for folder in folders:
-        folder.mkdir(parents=True, exist_ok=True)
+class Writer:
+    """Writes the site's files on threads while more are rendered; only those whose bytes changed.
 
-    def one(item: tuple[str, bytes]) -> None:
-        target = out / unquote(item[0])
+    A file that `previous` (the build this one replaces) holds byte for byte is hard-linked from
+    there instead: a rebuild then makes no new copy of the hundreds of unchanged small pages, and
+    removing the replaced build frees nothing for them. Small files dominate and each is mostly
+    the file system's work, so a folder's files are a task of their own on a pool of threads.
+    """
+
+    def __init__(self, out: Path, previous: Path | None = None) -> None:
+        self.out, self.previous = out, previous
+        self.pool = ThreadPoolExecutor(max_workers=8)
+        self.pending: list[Future[None]] = []
+        self.sent: dict[str, bytes] = {}
+
+    def send(self, files: dict[str, bytes]) -> None:
+        """Start writing those of `files` not sent already (a path sent again with other bytes is
+        written again, after everything sent before it)."""
+        fresh = {path: data for path, data in files.items() if self.sent.get(path) is not data}
+        if any(path in self.sent for path in fresh):
+            self.wait()
+        self.sent.update(fresh)
+        by_folder: dict[str, list[tuple[str, bytes]]] = {}
+        for path, data in sorted(fresh.items()):
+            by_folder.setdefault(unquote(path).rpartition("/")[0], []).append((unquote(path), data))
+        self.pending.extend(self.pool.submit(self._folder, folder, items) for folder, items in by_folder.items())
+
+    def wait(self) -> None:
+        pending, self.pending = self.pending, []
+        for done in pending:
+            done.result()
+
+    def close(self) -> None:
         try:
-            if target.stat().st_size == len(item[1]) and target.read_bytes() == item[1]:
-                return
-        except (FileNotFoundError, IsADirectoryError):
-            pass
-        target.write_bytes(item[1])
+            self.wait()
+        finally:
+            self.pool.shutdown()
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(one, sorted(files.items())))
+    def _folder(self, folder: str, items: list[tuple[str, bytes]]) -> None:
+        (self.out / folder).mkdir(parents=True, exist_ok=True)
+        for path, data in items:
+            target = self.out / path
+            if _holds(target, data):
+                continue
+            if self.previous is not None and _holds(self.previous / path, data):
+                try:
+                    os.link(self.previous / path, target)
+                    continue
+                except OSError:
+                    pass  # a file system without hard links, or a target in the way: write it
+            target.unlink(missing_ok=True)  # never write through a link into another build
+            target.write_bytes(data)
 
 
-def render_site(out_dir: Path, *, theme_dir: Path | None = None) -> list[Problem]:
-    """Render the discovery site into a built `out_dir`, reading only what the build wrote there."""
+def _holds(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return False
+
+
+def write(out: Path, files: dict[str, bytes], previous: Path | None = None) -> None:
+    """Write `files` (site path -> bytes) under `out`: see `Writer`."""
+    writer = Writer(out, previous)
+    try:
+        writer.send(files)
+    finally:
+        writer.close()
+
+
+def render_site(out_dir: Path, *, theme_dir: Path | None = None, previous: Path | None = None) -> list[Problem]:
+    """Render the discovery site into a built `out_dir`, reading only what the build wrote there.
+    `previous` is an earlier build's folder that `out_dir` will replace: its unchanged pages are
+    linked, not copied."""
     out_dir = Path(out_dir)
     site = read_site(out_dir)
     themes = [assets.default_theme()] + ([Path(theme_dir)] if theme_dir else [])
@@ -455,14 +518,18 @@ def render_site(out_dir: Path, *, theme_dir: Path | None = None) -> list[Problem
         site.problems.append(Problem("site.empty-theme", f"theme folder {theme_dir} has no templates/ or static/",
                                      Location(str(theme_dir)), Severity.WARNING,
                                      hint="put template overrides in templates/ and files in static/"))
-    renderer = Renderer(site, environment(themes))
-    renderer.render()
-    govuk, problems = assets.govuk_assets()
-    for name, data in govuk.items():
-        renderer.files[f"assets/{name}"] = data
-    for name, data in assets.theme_static(themes).items():
-        renderer.files[f"assets/cogs/{name}"] = data
-    write(out_dir, renderer.files)
+    writer = Writer(out_dir, previous)
+    try:
+        renderer = Renderer(site, environment(themes), writer)
+        renderer.render()
+        govuk, problems = assets.govuk_assets()
+        for name, data in govuk.items():
+            renderer.files[f"assets/{name}"] = data
+        for name, data in assets.theme_static(themes).items():
+            renderer.files[f"assets/cogs/{name}"] = data
+        writer.send(renderer.files)
+    finally:
+        writer.close()
     return site.problems + renderer.problems + problems
 
 

@@ -7,7 +7,9 @@ Work is column-wise (polars); Python only touches the distinct codes of a column
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from urllib.parse import unquote
 
@@ -52,7 +54,7 @@ class Observations:
     period: str | None  # CSVW name of the time dimension, if any
     measure: str | None  # CSVW name of the column holding the numbers
     labelled: pl.LazyFrame | None  # the table with labels for codes, for `data-labelled.csv`
-    explorer: dict[str, bytes]  # file name -> content, under `{dataset}/explore/`
+    explorer: Callable[[], dict[str, bytes]]  # makes file name -> content, under `{dataset}/explore/`
     used_codes: set[str]
 
 
@@ -184,7 +186,7 @@ def observations(site: Site, dataset: Dataset) -> Observations:
     preview = [[mapped[n][v] if n in mapped and v in mapped[n] else Value(v or "", v or "")
                 for n, v in zip(names, row)] for row in head]
     return Observations(columns, preview, frame.height, period, measure, _labelled(frame, columns, mapped),
-                        _explorer(frame, columns, mapped, period, measure), used)
+                        partial(_explorer, frame, columns, mapped, period, measure), used)
 
 
 def _by_notation(site: Site, column: Column, distinct: list[str]) -> dict[str, str | None]:
