@@ -86,6 +86,7 @@ def measure(tool: str, rows: int, command: list[str], out: Path, timeout: float,
     """Run `command` once as a fresh process; time it and record its peak memory."""
     if out.exists():
         shutil.rmtree(out)
+    os.sync()  # the removal's (and the last round's) writes land before the clock starts
     log = log or out.parent / f"{out.name}.log"
     with log.open("wb") as sink:
         started = time.perf_counter()
