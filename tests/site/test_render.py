@@ -11,11 +11,13 @@ import shutil
 from pathlib import Path
 from urllib.parse import unquote
 
+import polars as pl
 import pytest
 from rdflib import Graph, URIRef
 
 from cogs.problems import CogsError
 from cogs.site import check_links, render_site
+from cogs.site import tables
 from cogs.site.render import Linker, write
 
 IRI = re.compile(r"<([^>\s]+)>")
@@ -143,6 +145,18 @@ def test_explorer_chunks_hold_every_row(built: Path) -> None:
                 if column["coded"]:
                     assert all(v is None or 0 <= v < len(column["values"]) for v in values)
         assert total == entry["rows"]
+
+
+def test_explorer_chunks_are_json_of_the_columns_whatever_the_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tables, "CHUNK_ROWS", 4)
+    text = ['a"b', "c\\d", "é £", "\x01x", "tab\there", None, "", "line\nbreak", "\u2028", "</script>", "12.5"]
+    codes = [None if n == 3 else n % 3 for n in range(len(text))]
+    frame = pl.DataFrame({"text": text, "code": codes}, schema={"text": pl.String, "code": pl.Int32})
+    chunks = [json.loads(chunk) for chunk in tables._chunks_json(frame)]
+    assert len(chunks) == 3
+    assert [v for chunk in chunks for v in chunk["columns"][0]] == text
+    assert [v for chunk in chunks for v in chunk["columns"][1]] == codes
+    assert [len(chunk["columns"][0]) for chunk in chunks] == [4, 4, 3]
 
 
 def test_search_index_finds_datasets_by_code_and_label(built: Path) -> None:

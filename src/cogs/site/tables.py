@@ -250,25 +250,35 @@ def _explorer(frame: pl.DataFrame, columns: list[ShownColumn], mapped: dict[str,
     files: dict[str, bytes] = {}
     chunks = 0
     if encoded and frame.height:
-        table = frame.select(encoded)
-        for start in range(0, frame.height, CHUNK_ROWS):
-            part = table.slice(start, CHUNK_ROWS)
-            files[f"rows-{chunks:04d}.json"] = _columns_json(part)
-            chunks += 1
+        for chunks, text in enumerate(_chunks_json(frame.select(encoded)), start=1):
+            files[f"rows-{chunks - 1:04d}.json"] = text
     meta = {"columns": meta_columns, "rows": frame.height, "chunk_rows": CHUNK_ROWS, "chunks": chunks,
             "period": period, "measure": measure}
     files["meta.json"] = _json(meta)
     return files
 
 
-def _columns_json(part: pl.DataFrame) -> bytes:
-    """`{"columns":[[...],...]}`: each column as a JSON array, printed by polars, not value by value."""
-    arrays = []
-    for name in part.columns:
-        # one row holding the column as a list: [{"c":[...]}]
-        text = part.select(pl.col(name).implode().alias("c")).write_json().encode("utf-8")
-        arrays.append(text[len(b'[{"c":'):-len(b"}]")])
-    return b'{"columns":[' + b",".join(arrays) + b"]}"
+def _chunks_json(table: pl.DataFrame) -> list[bytes]:
+    """`{"columns":[[...],...]}` for each `CHUNK_ROWS` rows of `table`: each column a JSON array.
+
+    One polars query prints every value and joins each chunk's column, so the work is columnar
+    and the GIL is taken a handful of times, not once per chunk and column (the site renders its
+    pages on another thread meanwhile). Strings are printed by polars' JSON encoder."""
+    def json_text(name: str, dtype: pl.DataType) -> pl.Expr:
+        if dtype == pl.String:
+            value = pl.struct(pl.col(name).alias("v")).struct.json_encode()  # {"v":...}
+            return value.str.strip_prefix('{"v":').str.strip_suffix("}")
+        return pl.col(name).cast(pl.String).fill_null("null")
+
+    names = [f"c{n}" for n in range(table.width)]
+    texts = (table.lazy().rename(dict(zip(table.columns, names)))
+             .with_row_index("row")
+             .group_by((pl.col("row") // CHUNK_ROWS).alias("chunk"), maintain_order=True)
+             .agg(json_text(n, d).str.join(",").alias(n) for n, d in zip(names, table.dtypes))
+             .sort("chunk")
+             .select(pl.concat_str([pl.lit('{"columns":[['), pl.concat_str(names, separator="],["), pl.lit("]]}")]))
+             .collect())
+    return [text.encode("utf-8") for text in texts.to_series()]
 
 
 def _json(value: Any) -> bytes:
