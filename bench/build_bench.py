@@ -82,9 +82,10 @@ def _tree_rss(root: int) -> int:
 
 
 def measure(tool: str, rows: int, command: list[str], out: Path, timeout: float,
-            cwd: Path | None = None, log: Path | None = None) -> Run:
-    """Run `command` once as a fresh process; time it and record its peak memory."""
-    if out.exists():
+            cwd: Path | None = None, log: Path | None = None, rebuild: bool = False) -> Run:
+    """Run `command` once as a fresh process; time it and record its peak memory. The tool's
+    previous output is removed first, unless this is a `rebuild` over it."""
+    if out.exists() and not rebuild:
         shutil.rmtree(out)
     os.sync()  # the removal's (and the last round's) writes land before the clock starts
     log = log or out.parent / f"{out.name}.log"
@@ -183,7 +184,8 @@ def label(rows: int) -> str:
     return str(rows)
 
 
-def bench_size(rows: int, tools: list[str], timeout: float, repeat: int, seed: int) -> list[Run]:
+def bench_size(rows: int, tools: list[str], timeout: float, repeat: int, seed: int,
+               rebuild: bool = False) -> list[Run]:
     folder = WORK / label(rows)
     manifest = folder / "manifest.json"
     current = json.loads(manifest.read_text()) if manifest.exists() else {}
@@ -203,12 +205,16 @@ def bench_size(rows: int, tools: list[str], timeout: float, repeat: int, seed: i
     }
     # Rounds alternate the tools, so a busy moment of the machine falls on both alike.
     attempts: dict[str, list[Run]] = {tool: [] for tool in tools}
+    if rebuild:  # a first build for the rounds to rebuild over; not counted
+        for tool in tools:
+            command, out, cwd = commands[tool]
+            measure(tool, rows, command, out, timeout, cwd=cwd)
     for _ in range(repeat):
         for tool in tools:
             if attempts[tool] and not attempts[tool][-1].ok:
                 continue
             command, out, cwd = commands[tool]
-            run = measure(tool, rows, command, out, timeout, cwd=cwd)
+            run = measure(tool, rows, command, out, timeout, cwd=cwd, rebuild=rebuild)
             print(f"{tool:9} {rows:>10,} rows  {run.seconds:8.1f} s  {run.cpu_seconds:6.1f} CPU s  "
                   f"{run.peak_mb:7.0f} MB  {run.note}", file=sys.stderr)
             attempts[tool].append(run)
@@ -276,6 +282,7 @@ def machine() -> str:
 
 
 START, END = "<!-- build-bench:start -->", "<!-- build-bench:end -->"
+REBUILD_START, REBUILD_END = "<!-- build-bench-rebuild:start -->", "<!-- build-bench-rebuild:end -->"
 
 
 def figures(runs: list[Run], version: str, command: str) -> str:
@@ -286,16 +293,17 @@ def figures(runs: list[Run], version: str, command: str) -> str:
             f"    {command}\n\n{table(runs)}")
 
 
-def write_readme(block: str) -> None:
-    """Replace the measured block of bench/README.md's build section, keeping everything else.
+def write_readme(block: str, start: str = START, end: str = END) -> None:
+    """Replace the measured block (between `start` and `end`) of bench/README.md's build section,
+    keeping everything else.
 
     Creates the section, or the README, when absent; other `## ...` sections are left as they are.
     """
     readme = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
-    fenced = f"{START}\n{block}\n{END}"
-    if START in readme and END in readme:
-        head, rest = readme.split(START, 1)
-        _, tail = rest.split(END, 1)
+    fenced = f"{start}\n{block}\n{end}"
+    if start in readme and end in readme:
+        head, rest = readme.split(start, 1)
+        _, tail = rest.split(end, 1)
         readme = head + fenced + tail
     else:
         readme = readme.rstrip("\n") + f"\n\n{SECTION}\n\n{fenced}\n"
@@ -309,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=3600, help="seconds before a build is stopped")
     parser.add_argument("--repeat", type=int, default=1, help="runs per build; the median time is shown")
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--rebuild", action="store_true",
+                        help="each round builds over the previous round's output (after an uncounted first build)")
     parser.add_argument("--write-readme", action="store_true", help="write the table into bench/README.md")
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
@@ -320,12 +330,13 @@ def main(argv: list[str] | None = None) -> int:
         compile_cogs()
     runs: list[Run] = []
     for rows in sizes:
-        runs.extend(bench_size(rows, tools, args.timeout, args.repeat, args.seed))
+        runs.extend(bench_size(rows, tools, args.timeout, args.repeat, args.seed, args.rebuild))
     version = csvcubed_version(ensure_csvcubed()) if "csvcubed" in tools else "(not run)"
     print(table(runs))
     if args.write_readme:
         command = " ".join(["python bench/build_bench.py", *(argv if argv is not None else sys.argv[1:])])
-        write_readme(figures(runs, version, command))
+        markers = (REBUILD_START, REBUILD_END) if args.rebuild else (START, END)
+        write_readme(figures(runs, version, command), *markers)
     return 0 if all(r.ok for r in runs) else 1
 
 

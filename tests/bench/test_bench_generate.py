@@ -179,6 +179,15 @@ def test_measure_sees_memory_time_and_timeouts(tmp_path: Path) -> None:
     assert not failed.ok and "exit 1" in failed.note and "broken input" in failed.note
 
 
+def test_a_rebuild_round_keeps_the_previous_output_and_a_fresh_one_removes_it(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    # Fails when the folder is already there: only a removed previous output lets it run.
+    make = [sys.executable, "-c", "import pathlib, sys; pathlib.Path(sys.argv[1]).mkdir()", str(out)]
+    assert build_bench.measure("t", 10, make, out, timeout=60).ok
+    assert build_bench.measure("t", 10, make, out, timeout=60).ok
+    assert not build_bench.measure("t", 10, make, out, timeout=60, rebuild=True).ok
+
+
 def test_write_readme_replaces_only_the_measured_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     readme = tmp_path / "README.md"
     monkeypatch.setattr(build_bench, "README", readme)
