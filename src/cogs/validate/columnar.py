@@ -280,7 +280,14 @@ class Cube:
     def subjects(self, prop: int) -> int:
         """How many observations have the property."""
         if prop not in self._subjects:
-            self._subjects[prop] = self.by_p.get(prop, _EMPTY)["s"].n_unique()
+            subjects = self.by_p.get(prop, _EMPTY)["s"]
+            typed = self.by_p.get(h(RDF_TYPE), _EMPTY)["s"]
+            if prop != h(RDF_TYPE) and subjects.len() == typed.len() and subjects.equals(typed):
+                # The same subjects row for row as the rdf:type triples (a property every observation
+                # has, gathered chunk by chunk): as many distinct ones, counted once, not again.
+                self._subjects[prop] = self.subjects(h(RDF_TYPE))
+            else:
+                self._subjects[prop] = subjects.n_unique()
         return self._subjects[prop]
 
     def multi_valued(self, prop: int) -> bool:
