@@ -133,7 +133,9 @@ def value(term: Node) -> Any:
 
 
 def dumps(document: Any) -> bytes:
-    return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
+    """A page's JSON-LD file: compact, which Python's C encoder prints (an indented one goes
+    through its pure-Python encoder, some 0.2 s over the 600-odd pages of a large build)."""
+    return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def schema_dataset(site: Site, dataset: Dataset, temporal: str | None) -> dict[str, Any]:
