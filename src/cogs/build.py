@@ -104,6 +104,9 @@ def build(root: Path, out: Path, *, strict: bool = False, progress: Progress = _
         problems = problems + found
         if found:
             raise CogsError(problems)
+        # The site reads what was written; the tables held since the check are not needed again.
+        del locator
+        prepared.clear()
         progress("rendering the site", 0, 1)
         theme = project.root / THEME
         problems.extend(render_site(staging, theme_dir=theme if theme.is_dir() else None,
