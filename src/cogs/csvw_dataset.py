@@ -29,8 +29,6 @@ from rdflib.term import Node
 
 from cogs import csvw, graphs
 from cogs.config import CsvwDatasetConfig, FamilyConfig, ProjectConfig
-from cogs.csv2rdf import csv2rdf
-from cogs.csv2rdf.fetch import Fetcher, FetchError, Resource
 from cogs.csvcubed.jsonpos import JsonError, line_column, parse_json
 from cogs.csvw_record import OBSERVATIONS, REFERENCE_PROPERTIES, catalogue_record, describe_reused, normalise, the_dataset
 from cogs.problems import CogsError, Location, Problem, Severity, errors
@@ -39,6 +37,7 @@ from cogs.validate.columnar import gzip_open, whole_lines
 
 if TYPE_CHECKING:
     from cogs.build import BuildResult
+    from cogs.csv2rdf.fetch import Fetcher
 
 CSVW_NS = "http://www.w3.org/ns/csvw#"
 _TYPE = f"<{RDF.type}>"
@@ -221,6 +220,8 @@ def _write_one(item: CsvwDataset, minter: Minter, staging: Path, dump: Any,
                problems: list[Problem]) -> tuple[dict[str, Any], dict[str, Any], Graph, int]:
     folder = staging / item.family.id / item.config.id
     folder.mkdir(parents=True, exist_ok=True)
+    from cogs.csv2rdf import csv2rdf  # here, not at the top: most builds have no such dataset
+
     served: dict[str, Path] = {}
     converted = folder / ".converted.nt"
     try:
@@ -281,6 +282,7 @@ def _text(graph: Graph, subject: Node, predicate: URIRef) -> str:
 
 def _fetcher(item: CsvwDataset, served: dict[str, Path]) -> Fetcher:
     """Serve the dataset's folder at its URI; refuse everything else (a build never needs the network)."""
+    from cogs.csv2rdf.fetch import FetchError, Resource
 
     def fetch(url: str) -> Resource:
         path = item.local(url)
