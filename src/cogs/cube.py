@@ -254,12 +254,15 @@ class _Builder:
 
     def _coded(self, name: str, values: pl.Series, uris: dict[str, str], prefix: str, suffix: str) -> str:
         """Record a coded column; return its CSVW valueUrl (a template over the column or a helper)."""
-        self.objects[name] = iri(pl.col(name).replace_strict(uris, default=None, return_dtype=pl.String))
-        if all(uri == f"{prefix}{segment(code)}{suffix}" for code, uri in uris.items()):
-            if all(segment(code) == code for code in uris) and values.drop_nulls().is_in(list(uris)).all():
-                # Codes that need no escaping: the IRI is the code between two strings, which polars
-                # joins in half the time of looking each code up.
-                self.objects[name] = iri(pl.concat_str([pl.lit(prefix), pl.col(name), pl.lit(suffix)]))
+        segments = {code: segment(code) for code in uris}
+        templated = all(uri == f"{prefix}{segments[code]}{suffix}" for code, uri in uris.items())
+        if templated and all(segments[code] == code for code in uris) and values.drop_nulls().is_in(list(uris)).all():
+            # Codes that need no escaping: the IRI is the code between two strings, which polars
+            # joins in half the time of looking each code up.
+            self.objects[name] = iri(pl.concat_str([pl.lit(prefix), pl.col(name), pl.lit(suffix)]))
+        else:
+            self.objects[name] = iri(pl.col(name).replace_strict(uris, default=None, return_dtype=pl.String))
+        if templated:
             return f"{prefix}{{{name}}}{suffix}"
         helper = f"{name}_uri"
         self.helpers.append(helper)

@@ -247,12 +247,9 @@ def _explorer(frame: pl.DataFrame, columns: list[ShownColumn], mapped: dict[str,
         else:
             encoded.append(pl.col(column.name))
             meta_columns.append({"name": column.name, "title": column.title, "role": column.role, "coded": False})
-    files: dict[str, bytes] = {}
-    chunks = 0
-    if encoded and frame.height:
-        for chunks, text in enumerate(_chunks_json(frame.select(encoded)), start=1):
-            files[f"rows-{chunks - 1:04d}.json"] = text
-    meta = {"columns": meta_columns, "rows": frame.height, "chunk_rows": CHUNK_ROWS, "chunks": chunks,
+    texts = _chunks_json(frame.select(encoded)) if encoded and frame.height else []
+    files = {f"rows-{n:04d}.json": text for n, text in enumerate(texts)}
+    meta = {"columns": meta_columns, "rows": frame.height, "chunk_rows": CHUNK_ROWS, "chunks": len(texts),
             "period": period, "measure": measure}
     files["meta.json"] = _json(meta)
     return files
