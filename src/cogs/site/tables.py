@@ -70,14 +70,16 @@ def read_frame(site: Site, dataset: Dataset) -> pl.DataFrame:
     return frame.rename({t: by_title[t] for t in frame.columns if t in by_title and by_title[t] != t})
 
 
-def _uris(frame: pl.DataFrame, column: Column) -> dict[tuple[str | None, ...], str | None]:
-    """The URI each distinct combination of the template's variables expands to."""
+def _uris(frame: pl.DataFrame, column: Column, values: list[str | None]) -> dict[tuple[str | None, ...], str | None]:
+    """The URI each distinct combination of the template's variables expands to (`values`: the
+    column's own distinct values, all a template over that column alone needs)."""
     assert column.value_url is not None
     variables = [v for v in template_variables(column.value_url)]
     present = [v for v in variables if v in frame.columns]
     if len(present) != len(variables) or not variables:
         return {}
-    distinct = frame.select(present).unique(maintain_order=True).rows()
+    distinct = [(v,) for v in values] if present == [column.name] else \
+        frame.select(present).unique(maintain_order=True).rows()
     return {row: expand_template(column.value_url, dict(zip(present, row))) for row in distinct}
 
 
@@ -138,17 +140,23 @@ def observations(site: Site, dataset: Dataset) -> Observations:
     columns: list[ShownColumn] = []
     used: set[str] = set()
     mapped: dict[str, dict[str, Value]] = {}
+    coded_names = [c.name for c in shown if _coded(c)]
+    # Each coded column's distinct values, in order of first appearance: one query, the columns
+    # taken in parallel.
+    found = frame.select(pl.col(n).unique(maintain_order=True).implode() for n in coded_names).row(0) \
+        if coded_names else ()
+    uniques: dict[str, list[str | None]] = dict(zip(coded_names, found))
     for column in shown:
-        coded = column.role in ("dimension", "attribute") or (column.value_url is not None and column.role != "measure")
+        coded = _coded(column)
         out = ShownColumn(column.name, column.title, column.role, column.component, coded)
         columns.append(out)
         if not coded:
             continue
         values: dict[str, Value] = {}
-        distinct = [v for v in frame[column.name].unique(maintain_order=True).to_list() if v is not None]
+        distinct = [v for v in uniques[column.name] if v is not None]
         by_value: dict[str, str | None] = {}
         if column.value_url:
-            expanded = _uris(frame, column)
+            expanded = _uris(frame, column, uniques[column.name])
             own = template_variables(column.value_url)
             if expanded and own == [column.name]:
                 by_value = {row[0]: uri for row, uri in expanded.items() if row[0] is not None}
@@ -187,6 +195,10 @@ def observations(site: Site, dataset: Dataset) -> Observations:
                 for n, v in zip(names, row)] for row in head]
     return Observations(columns, preview, frame.height, period, measure, _labelled(frame, columns, mapped),
                         partial(_explorer, frame, columns, mapped, period, measure), used)
+
+
+def _coded(column: Column) -> bool:
+    return column.role in ("dimension", "attribute") or (column.value_url is not None and column.role != "measure")
 
 
 def _by_notation(site: Site, column: Column, distinct: list[str]) -> dict[str, str | None]:
