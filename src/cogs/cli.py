@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -383,3 +385,30 @@ def validate_command(paths: tuple[Path, ...], fmt: str, strict: bool, engine: st
         click.echo(f"{counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings: "
                    + ("conforms" if code == 0 else "does not conform"), err=True)
     sys.exit(code)
+
+
+def entry() -> None:
+    """The `cogs` command: `main`, then out of the process at once (see `_leave`)."""
+    try:
+        main()
+    except SystemExit as exc:
+        _leave(exc.code)
+    _leave(0)
+
+
+def _leave(code: object) -> None:
+    """Exit with `code` without tearing the interpreter down when nothing else is running: after
+    a large build, freeing its frames and objects one by one took 0.17-0.19 s at 1M rows, and
+    every file has been closed by then. With another thread or a child process still alive, the
+    usual exit waits for it."""
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    multiprocessing = sys.modules.get("multiprocessing")
+    if threading.active_count() > 1 or (multiprocessing is not None and multiprocessing.active_children()):
+        sys.exit(code)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -7,6 +7,8 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -171,3 +173,34 @@ def test_json_summary(good_project: Path, tmp_path: Path, flag: str) -> None:
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["ok"] is True and report["datasets"] == 2 and report["observations"] == 10
+
+
+def _command(*args: str) -> subprocess.CompletedProcess[str]:
+    """The `cogs` console script's own entry point, in a process of its own (output piped, so
+    block-buffered: what it prints must still all arrive)."""
+    return subprocess.run([sys.executable, "-c", "from cogs.cli import entry; entry()", *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_the_command_exits_with_its_code_and_all_its_output(good_project: Path, tmp_path: Path) -> None:
+    done = _command("build", str(good_project), "-o", str(tmp_path / "out"), "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["observations"] == 10
+    assert (tmp_path / "out" / "index.html").is_file()
+
+    failed = _command("build", str(good_project), "-o", str(tmp_path / "out"), "--strict")
+    assert failed.returncode == 1
+    assert "obs.marker-in-value" in failed.stderr and "left as it was" in failed.stderr
+
+    usage = _command("build", "--no-such-option")
+    assert usage.returncode == 2 and "No such option" in usage.stderr
+
+
+def test_leaving_waits_for_a_thread_still_running(tmp_path: Path) -> None:
+    marker = tmp_path / "written"
+    script = ("import threading, time\nfrom cogs import cli\n"
+              f"def late():\n    time.sleep(0.3)\n    open({str(marker)!r}, 'w').write('done')\n"
+              "threading.Thread(target=late).start()\ncli._leave(3)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3
+    assert marker.read_text() == "done"
