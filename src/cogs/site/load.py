@@ -250,12 +250,6 @@ def _term(term: Any) -> Node:
     return BNode(term.value)
 
 
-def parse_turtle(graph: Graph, path: Path) -> None:
-    """Add a Turtle file's triples to `graph`, parsed by Oxigraph (many times faster than rdflib's parser)."""
-    graph.addN((_term(q.subject), _term(q.predicate), _term(q.object), graph)
-               for q in pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TURTLE))
-
-
 def read_site(out: Path) -> Site:
     """Everything the site shows, read from a built `out/`."""
     manifest_path = out / "manifest.json"
@@ -271,13 +265,26 @@ def read_site(out: Path) -> Site:
     problems: list[Problem] = []
     base = manifest["base_uri"]
     graph = Graph(bind_namespaces="none")
+    # The dataset files repeat the code lists they use: each triple is made into rdflib terms and
+    # added once, in the order first read.
+    triples: dict[tuple[Any, Any, Any], None] = {}
     for file in _graph_files(out, manifest):
         try:
-            parse_turtle(graph, file)
+            triples.update(((q.subject, q.predicate, q.object), None) for q in
+                           pyoxigraph.parse(path=str(file), format=pyoxigraph.RdfFormat.TURTLE))
         except SyntaxError as exc:
             problems.append(Problem("site.bad-turtle", f"cannot read {file.name}: {exc}",
                                     Location(str(file), getattr(exc, "lineno", None)), Severity.ERROR,
                                     hint="rebuild with `cogs build`"))
+    made: dict[Any, Node] = {}
+
+    def term(t: Any) -> Node:
+        found = made.get(t)
+        if found is None:
+            found = made[t] = _term(t)
+        return found
+
+    graph.addN((term(s), term(p), term(o), graph) for s, p, o in triples)
     root = URIRef(base)
     site = Site(out, base, text(graph, root, (DCTERMS.title, RDFS.label)) or "Statistics",
                 text(graph, root, (DCTERMS.description,)), graph, {}, {}, {}, {}, {}, problems)
