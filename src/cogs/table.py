@@ -145,7 +145,8 @@ def _read_csv(path: Path, encoding: str | None) -> Table:
     if codec == "utf-8":
         raw = raw.removeprefix(codecs.BOM_UTF8)
         try:
-            raw.decode("utf-8")
+            if not raw.isascii():  # ASCII is UTF-8: checked without decoding a copy of the file
+                raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             line = raw.count(b"\n", 0, exc.start) + 1
             column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
@@ -180,7 +181,7 @@ def _read_csv(path: Path, encoding: str | None) -> Table:
             raise CogsError([Problem("csv.bad-encoding", f"byte {raw[exc.start]:#04x} is not {encoding}",
                                      Location(str(path), line, column),
                                      hint="check the declared `encoding` of the dataset")]) from None
-    if not raw.strip():
+    if not raw or raw.isspace():  # (stops at the first other byte; strip() would copy the file)
         raise CogsError([Problem("csv.empty", "the CSV file is empty", Location(str(path), 1, 1),
                                  hint="add a header row and data rows")])
     try:
@@ -341,8 +342,11 @@ def _constant_columns(table: Table, titles: tuple[str, ...]) -> Table:
     """One warning per table naming the columns that hold the same value in every row."""
     if table.frame.height < 2:
         return table
-    constant = [t for t in titles if t in table.header and table.frame[t].n_unique() == 1
-                and table.frame[t][0] is not None]
+    present = [t for t in titles if t in table.header]
+    # Every cell equal to the first, a filled one: compared, not hashed, and the columns at once.
+    same = table.frame.select((pl.col(t).eq_missing(pl.col(t).first()).all() & pl.col(t).first().is_not_null())
+                              .alias(t) for t in present).row(0) if present else ()
+    constant = [t for t, flag in zip(present, same) if flag]
     if not constant:
         return table
     listed = ", ".join(f"{t!r} ({table.frame[t][0]!r})" for t in constant)
