@@ -528,6 +528,8 @@ def _core(cube: Cube, obs: pl.DataFrame, check: Check) -> pl.DataFrame:
         raise Unsupported(f"{check.code}: {check.kind} on observations has no columnar form")
     prop = h(f"<{check.path}>")
     bound = int(check.query.split("HAVING (COUNT(DISTINCT ?value) ")[-1].split(")")[0].split()[-1]) if "HAVING" in check.query else 1
+    if check.kind == "minCount" and bound == 1 and cube.subjects(prop) == cube.count:
+        return obs.clear()  # the frames hold observations only: as many distinct subjects as observations is all of them
     if not cube.multi_valued(prop) and check.kind == "minCount" and bound == 1:
         return obs.filter(~pl.col("s").is_in(cube.by_p.get(prop, _EMPTY)["s"].implode()))
     if not cube.multi_valued(prop) and check.kind == "maxCount" and bound >= 1:
