@@ -104,13 +104,17 @@ def build(root: Path, out: Path, *, strict: bool = False, progress: Progress = _
         problems = problems + found
         if found:
             raise CogsError(problems)
-        # The site reads what was written; the tables held since the check are not needed again.
+        # The site reads what was written, but for the published tables, handed over as they are
+        # (the cells of the CSV files, not read back); the rest of what was held for the check goes.
+        tables = {f"{item.dataset.key}/{item.dataset.csv_name}": frame for items in prepared.values()
+                  for item in items if (frame := published(item)) is not None}
         del locator
         prepared.clear()
         progress("rendering the site", 0, 1)
         theme = project.root / THEME
         problems.extend(render_site(staging, theme_dir=theme if theme.is_dir() else None,
-                                    previous=out if out.is_dir() else None))
+                                    previous=out if out.is_dir() else None, tables=tables))
+        del tables
         result.problems = problems + result.problems
         _swap(staging, out)
     except BaseException:
@@ -325,12 +329,22 @@ def _graph_entry(iri: str, data: bytes, dataset: str | None, file: str) -> dict[
             "dataset": dataset, "file": file}
 
 
-def _write_csv(item: Prepared, path: Path) -> None:
+def _published_frame(item: Prepared) -> pl.DataFrame:
     """The table as published: the publisher's titles, codes as written, helper columns last."""
     titles = {c["name"]: c["titles"] for c in item.csvw_columns if "titles" in c}
     frame = item.frame.drop(LINE)
-    frame = frame.rename({n: str(titles.get(n, n)) for n in frame.columns})
-    frame.write_csv(path, line_terminator="\n", quote_style="necessary")
+    return frame.rename({n: str(titles.get(n, n)) for n in frame.columns})
+
+
+def _write_csv(item: Prepared, path: Path) -> None:
+    _published_frame(item).write_csv(path, line_terminator="\n", quote_style="necessary")
+
+
+def published(item: Prepared) -> pl.DataFrame | None:
+    """The published table as its CSV file reads back (polars writes an empty text `""` and a
+    null as nothing, and reads each back as it was), or None when it holds other than text."""
+    frame = _published_frame(item)
+    return frame if all(dtype == pl.String for dtype in frame.dtypes) else None
 
 
 def _write_codelist(codelist: CodeList, staging: Path, minter: Minter) -> None:

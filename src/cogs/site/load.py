@@ -10,7 +10,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
 import pyoxigraph
@@ -20,6 +20,9 @@ from rdflib.term import Node
 
 from cogs.problems import CogsError, Location, Problem, Severity
 from cogs.uris import GSS_GEOGRAPHY, REF_TIME
+
+if TYPE_CHECKING:
+    import polars as pl
 
 SCHEMA_DESCRIPTION = (SKOS.definition, DCTERMS.description, RDFS.comment)
 LABELS = (SKOS.prefLabel, RDFS.label, DCTERMS.title, FOAF.name)
@@ -138,6 +141,9 @@ class Site:
     codelists: dict[str, CodeList]
     codes: dict[str, Code]
     problems: list[Problem]
+    # Published tables the build hands over as it renders the site, by path under `out`: the same
+    # cells as the CSV files there, so they are not read back. Any other table is read from disk.
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     def path_of(self, uri: str) -> str | None:
         """The site path of a minted URI (fragment dropped), else None."""

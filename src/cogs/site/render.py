@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+import polars as pl
 from jinja2 import ChoiceLoader, Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, select_autoescape
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
@@ -506,12 +507,15 @@ def write(out: Path, files: dict[str, bytes], previous: Path | None = None) -> N
         writer.close()
 
 
-def render_site(out_dir: Path, *, theme_dir: Path | None = None, previous: Path | None = None) -> list[Problem]:
+def render_site(out_dir: Path, *, theme_dir: Path | None = None, previous: Path | None = None,
+                tables: dict[str, pl.DataFrame] | None = None) -> list[Problem]:
     """Render the discovery site into a built `out_dir`, reading only what the build wrote there.
     `previous` is an earlier build's folder that `out_dir` will replace: its unchanged pages are
-    linked, not copied."""
+    linked, not copied. `tables` are published CSV files under `out_dir` (path -> polars frame of
+    the same cells, see `cogs.build.published`) that need not be read back."""
     out_dir = Path(out_dir)
     site = read_site(out_dir)
+    site.tables = dict(tables or {})
     themes = [assets.default_theme()] + ([Path(theme_dir)] if theme_dir else [])
     if theme_dir is not None and not (Path(theme_dir) / "templates").is_dir() and \
             not (Path(theme_dir) / "static").is_dir():

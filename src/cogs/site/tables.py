@@ -59,13 +59,18 @@ class Observations:
 
 
 def read_frame(site: Site, dataset: Dataset) -> pl.DataFrame:
-    source = site.out / (unquote(dataset.csv) if dataset.csv else f"{dataset.key}/data.csv")
-    if not source.is_file():
+    relative = unquote(dataset.csv) if dataset.csv else f"{dataset.key}/data.csv"
+    source = site.out / relative
+    given = site.tables.get(relative)
+    if given is not None:
+        frame = given
+    elif not source.is_file():
         site.problems.append(Problem("site.no-csv", f"{dataset.key}: no {source.name}: its page has no preview or "
                                      "explorer", Location(str(source)), Severity.WARNING,
                                      hint="rebuild with `cogs build`"))
         return pl.DataFrame()
-    frame = pl.read_csv(source, infer_schema=False)
+    else:
+        frame = pl.read_csv(source, infer_schema=False)
     by_title = {c.title: c.name for c in dataset.columns if not c.virtual}
     return frame.rename({t: by_title[t] for t in frame.columns if t in by_title and by_title[t] != t})
 
