@@ -8,7 +8,8 @@ For each size it generates a cube (bench/generate.py), then runs, each as its ow
 
 Wall time is measured around the process; peak memory is the larger of the process's own peak
 resident set (`wait4` rusage) and the peak of the summed resident sets of its process tree,
-sampled from /proc every 50 ms (so worker processes count too). Linux only.
+sampled from /proc every 50 ms (so worker processes count too; new ones are looked for every
+0.5 s). Linux only.
 
     python bench/build_bench.py --sizes 100000,1000000 --write-readme
 """
@@ -55,30 +56,38 @@ class Run:
         return self.rows / self.seconds if self.seconds else 0.0
 
 
-def _tree_rss(root: int) -> int:
-    """Summed resident set (bytes) of `root` and all its descendants, read from /proc."""
+def _stat(pid: int | str) -> list[bytes] | None:
+    """The fields of /proc/PID/stat after the command name (which may hold spaces), or None."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    return stat[stat.rindex(b")") + 2:].split()
+
+
+def _tree(root: int) -> list[int]:
+    """`root` and all its descendants, found by reading every process's parent from /proc."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    page = os.sysconf("SC_PAGE_SIZE")
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        # Fields after the command name (which may hold spaces) start after the last ')'.
-        fields = stat[stat.rindex(b")") + 2:].split()
-        pid, ppid = int(entry), int(fields[1])
-        children.setdefault(ppid, []).append(pid)
-        rss[pid] = int(fields[21]) * page
-    total, todo = 0, [root]
+        fields = _stat(entry) if entry.isdigit() else None
+        if fields is not None:
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = [], [root]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        found.append(pid)
         todo.extend(children.get(pid, ()))
-    return total
+    return found
+
+
+def _rss(pids: list[int]) -> int:
+    """Summed resident set (bytes) of `pids` (those still running)."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    return sum(int(fields[21]) * page for pid in pids if (fields := _stat(pid)) is not None)
+
+
+RESCAN = 0.5  # seconds between looks for new child processes; their memory is sampled every 50 ms
 
 
 def measure(tool: str, rows: int, command: list[str], out: Path, timeout: float,
@@ -97,9 +106,14 @@ def measure(tool: str, rows: int, command: list[str], out: Path, timeout: float,
         done = threading.Event()
 
         def sample() -> None:
+            # Reading every process's parent from /proc costs ~2 ms: done every RESCAN seconds, not
+            # at each sample, so the sampler takes little of the CPU the measured build runs on.
             nonlocal peak
+            pids, scanned = [process.pid], 0.0
             while not done.is_set():
-                peak = max(peak, _tree_rss(process.pid))
+                if time.monotonic() - scanned >= RESCAN:
+                    pids, scanned = _tree(process.pid), time.monotonic()
+                peak = max(peak, _rss(pids))
                 done.wait(0.05)
 
         sampler = threading.Thread(target=sample, daemon=True)

@@ -10,8 +10,11 @@ import csv
 import hashlib
 import importlib.util
 import json
+import os
 import re
+import subprocess
 import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
@@ -177,6 +180,22 @@ def test_measure_sees_memory_time_and_timeouts(tmp_path: Path) -> None:
     failed = build_bench.measure("t", 10, [sys.executable, "-c", "raise SystemExit('broken input')"],
                                  tmp_path / "none", timeout=60)
     assert not failed.ok and "exit 1" in failed.note and "broken input" in failed.note
+
+
+def test_the_sampler_finds_child_processes_and_their_memory() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "b = bytearray(64 * 2**20); b[::4096] = b'x' * len(b[::4096]); "
+                              "import time; time.sleep(30)"], stdout=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 20
+        while build_bench._rss([child.pid]) < 64 * 2**20 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        tree = build_bench._tree(os.getpid())
+        assert tree[0] == os.getpid() and child.pid in tree
+        assert build_bench._rss(tree) >= build_bench._rss([child.pid]) >= 64 * 2**20
+    finally:
+        child.kill()
+        child.wait()
+    assert build_bench._rss([child.pid]) == 0  # gone: counted as nothing
 
 
 def test_a_rebuild_round_keeps_the_previous_output_and_a_fresh_one_removes_it(tmp_path: Path) -> None:
