@@ -7,9 +7,11 @@ import gzip
 import json
 from pathlib import Path
 
+import pyoxigraph
 import pytest
 import rdflib
-from rdflib.namespace import QB, RDF, SKOS
+from csvw import TableGroup
+from rdflib.namespace import DCAT, QB, RDF, SKOS
 
 from cogs.build import build
 from tests.conftest import ROOT, shared_path
@@ -90,3 +92,33 @@ def test_trade_datasets_share_flow_geography_and_period(examples_out: Path) -> N
     assert "http://purl.org/linked-data/sdmx/2009/dimension#refPeriod" in shared
     assert "http://purl.org/linked-data/sdmx/2009/dimension#refArea" in shared
     assert any(d.endswith("/dimension/flow/") for d in shared)
+
+
+RDF_FORMATS = {".ttl": pyoxigraph.RdfFormat.TURTLE, ".jsonld": pyoxigraph.RdfFormat.JSON_LD,
+               ".nt": pyoxigraph.RdfFormat.N_TRIPLES, ".nq": pyoxigraph.RdfFormat.N_QUADS}
+
+
+def test_every_rdf_and_csvw_file_of_the_examples_reads(examples_out: Path) -> None:
+    """What `make build` writes: every RDF file (the build's and the site's, offline) parses, every
+    CSVW metadata file opens with the csvw package with all its rows, and the catalogue lists
+    every dataset."""
+    counts = {suffix: 0 for suffix in RDF_FORMATS}
+    for path in sorted(examples_out.rglob("*")):
+        name = path.name.removesuffix(".gz")
+        suffix = Path(name).suffix
+        if not path.is_file() or suffix not in RDF_FORMATS:
+            continue
+        data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        assert list(pyoxigraph.parse(data, format=RDF_FORMATS[suffix])), path
+        counts[suffix] += 1
+    assert min(counts.values()) >= 1, counts
+    metadata = sorted(examples_out.rglob("*.csv-metadata.json"))
+    assert len(metadata) >= 7
+    for path in metadata:
+        for table in TableGroup.from_file(path).tables:
+            rows = list(table.iterdicts(strict=True))
+            assert len(rows) == rows_of(path.parent / str(table.url)) > 0, path
+    manifest = json.loads((examples_out / "manifest.json").read_text())
+    catalog = rdflib.Graph().parse(examples_out / "catalog.ttl")
+    listed = {str(d) for d in catalog.objects(rdflib.URIRef(manifest["base_uri"]), DCAT.dataset)}
+    assert listed == {d["uri"] for d in manifest["datasets"]}
