@@ -261,8 +261,8 @@ def table(runs: list[Run]) -> str:
              "| cogs / csvcubed CPU |",
              "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
     by_size: dict[int, dict[str, Run]] = {}
-    for run in runs:
-        by_size.setdefault(run.rows, {})[run.tool] = run
+    for measured in runs:
+        by_size.setdefault(measured.rows, {})[measured.tool] = measured
     for rows in sorted(by_size):
         pair = by_size[rows]
         for tool in ("cogs", "csvcubed"):
