@@ -14,6 +14,7 @@ from csvw import TableGroup
 from rdflib.namespace import DCAT, QB, RDF, SKOS
 
 from cogs.build import build
+from cogs.validate.load import rdf_format, read_bytes
 from tests.conftest import ROOT, shared_path
 
 TABLE2QB = ROOT / "tests" / "fixtures" / "table2qb"
@@ -94,24 +95,18 @@ def test_trade_datasets_share_flow_geography_and_period(examples_out: Path) -> N
     assert any(d.endswith("/dimension/flow/") for d in shared)
 
 
-RDF_FORMATS = {".ttl": pyoxigraph.RdfFormat.TURTLE, ".jsonld": pyoxigraph.RdfFormat.JSON_LD,
-               ".nt": pyoxigraph.RdfFormat.N_TRIPLES, ".nq": pyoxigraph.RdfFormat.N_QUADS}
-
-
 def test_every_rdf_and_csvw_file_of_the_examples_reads(examples_out: Path) -> None:
     """What `make build` writes: every RDF file (the build's and the site's, offline) parses, every
     CSVW metadata file opens with the csvw package with all its rows, and the catalogue lists
     every dataset."""
-    counts = {suffix: 0 for suffix in RDF_FORMATS}
+    counts: dict[str, int] = {}
     for path in sorted(examples_out.rglob("*")):
-        name = path.name.removesuffix(".gz")
-        suffix = Path(name).suffix
-        if not path.is_file() or suffix not in RDF_FORMATS:
+        fmt = rdf_format(path) if path.is_file() else None
+        if fmt is None:
             continue
-        data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
-        assert list(pyoxigraph.parse(data, format=RDF_FORMATS[suffix])), path
-        counts[suffix] += 1
-    assert min(counts.values()) >= 1, counts
+        assert list(pyoxigraph.parse(read_bytes(path), format=fmt)), path
+        counts[fmt.name] = counts.get(fmt.name, 0) + 1
+    assert {"Turtle", "JSON-LD", "N-Triples", "N-Quads"} <= set(counts), counts
     metadata = sorted(examples_out.rglob("*.csv-metadata.json"))
     assert len(metadata) >= 7
     for path in metadata:
