@@ -28,6 +28,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 import cogs.build  # noqa: E402
+import cogs.site  # noqa: E402
 from cogs import linkage, quality, revisions  # noqa: E402
 from cogs.build import build  # noqa: E402
 
@@ -67,8 +68,7 @@ def timed_build(families: Path, out: Path) -> dict[str, float]:
     timer.wrap(linkage, "linkage_triples", "linkage triples")
     timer.wrap(quality, "assess", "quality")
     timer.wrap(revisions, "build_changes", "changes")
-    if hasattr(cogs.build, "render_site"):
-        timer.wrap(cogs.build, "render_site", "site")
+    timer.wrap(cogs.site, "render_site", "site")
     if hasattr(cogs.build, "_validate"):  # the check against the shapes, on either path
         timer.wrap(cogs.build, "_validate", "validation")
     elif hasattr(cogs.build, "validate_graph_files"):

@@ -32,7 +32,8 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from cogs import observations  # noqa: E402
-from cogs.build import _prepare_all, gzip_writer  # noqa: E402
+from cogs.build import _prepare_all  # noqa: E402
+from cogs.write import gzip_writer  # noqa: E402
 from cogs.config import load_project  # noqa: E402
 from cogs.cube import Prepared  # noqa: E402
 from cogs.uris import Minter  # noqa: E402

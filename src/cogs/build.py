@@ -7,36 +7,29 @@ output as it was.
 
 from __future__ import annotations
 
-import hashlib
-import io
+import importlib
 import os
 import shutil
+import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from importlib import resources
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import TYPE_CHECKING
 
-import isal.igzip as igzip
-import polars as pl
-
-from cogs import csvw, csvw_dataset, graphs, linkage, observations
-from cogs.codelists import generated
 from cogs.config import FamilyConfig, ProjectConfig, load_project
 from cogs.cube import Prepared, Scope, prepare, resolve_definitions
-from cogs.model import CodeList, CodeListKind, Dataset, Family
+from cogs.model import CodeList, Family
 from cogs.cells import CellLocator
-from cogs.site import render_site
-from cogs.validate import default_shapes, problems_from, validate_graph_files
-from cogs.validate import columnar
 from cogs.problems import CogsError, Problem, Severity, errors
-from cogs.table import LINE
 from cogs.uris import Minter
 
-DUMP = "cogs.nq.gz"
-OBSERVATIONS = "observations.nt.gz"
+if TYPE_CHECKING:
+    from cogs.write import Made
+
+# The stages after the check, imported on a thread while the tables are read (see _import_later).
+LATER = ("cogs.write", "cogs.csvw_dataset", "cogs.validate", "cogs.site")
 THEME = "theme"  # a folder beside site.toml whose templates/ and static/ override the default theme
 Progress = Callable[[str, int, int], None]
 
@@ -51,26 +44,6 @@ class BuildResult:
     graphs: list[dict[str, object]] = field(default_factory=list)
 
 
-class _Tee(io.BytesIO):
-    """Writes go to the dump and are kept: the metadata, for the check against the shapes."""
-
-    def __init__(self, dump: BinaryIO) -> None:
-        super().__init__()
-        self.dump = dump
-
-    def write(self, data: bytes) -> int:  # type: ignore[override]
-        self.dump.write(data)
-        return super().write(data)
-
-
-@dataclass
-class _Made:
-    """What the build wrote, held in memory so the check need not read the output back."""
-
-    observations: columnar.Gathered = field(default_factory=columnar.Gathered)
-    metadata: bytes = b""
-
-
 def _quiet(message: str, done: int, total: int) -> None:
     return None
 
@@ -80,7 +53,12 @@ def build(root: Path, out: Path, *, strict: bool = False, progress: Progress = _
     started = time.perf_counter()
     project = load_project(root)
     minter = Minter(project.site.base_uri)
+    later = _import_later()
     families, prepared, problems = _prepare_all(project, minter, progress)
+    later.join()
+    from cogs import csvw_dataset, write
+    from cogs.site import render_site
+
     given_as_csvw, found = csvw_dataset.check(project, minter)  # datasets given only as CSVW
     problems = problems + found
     if errors(problems) or (strict and any(p.severity is Severity.WARNING for p in problems)):
@@ -90,15 +68,16 @@ def build(root: Path, out: Path, *, strict: bool = False, progress: Progress = _
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
     try:
-        made = _Made()
-        result = _write(project, minter, families, prepared, staging, progress, made)
+        made = write.Made()
+        result = BuildResult(staging, families, [], 0.0)
+        write.write_output(project, minter, families, prepared, staging, progress, made, result)
         csvw_dataset.write(given_as_csvw, project, minter, staging, result)
         progress("validating against the shapes", 0, 1)
         locator = CellLocator([item for items in prepared.values() for item in items])
         # Violations fail the build; the shapes' recommendations (warnings) are for `cogs validate`
         # and the quality page, so a build's report stays about the data it was given.
         # Datasets given as CSVW were converted straight into the dump: read it back to check them too.
-        found = [p for p in _validate(staging / DUMP, None if given_as_csvw else made, locator)
+        found = [p for p in _validate(staging / write.DUMP, None if given_as_csvw else made, locator)
                  if p.severity is Severity.ERROR]
         found = csvw_dataset.settle(found, given_as_csvw, result)
         problems = problems + found
@@ -107,7 +86,7 @@ def build(root: Path, out: Path, *, strict: bool = False, progress: Progress = _
         # The site reads what was written, but for the published tables, handed over as they are
         # (the cells of the CSV files, not read back); the rest of what was held for the check goes.
         tables = {f"{item.dataset.key}/{item.dataset.csv_name}": frame for items in prepared.values()
-                  for item in items if (frame := published(item)) is not None}
+                  for item in items if (frame := write.published(item)) is not None}
         del locator
         prepared.clear()
         progress("rendering the site", 0, 1)
@@ -125,9 +104,30 @@ def build(root: Path, out: Path, *, strict: bool = False, progress: Progress = _
     return result
 
 
-def _validate(dump: Path, made: _Made | None, locator: CellLocator) -> list[Problem]:
+def _import_later() -> threading.Thread:
+    """Import the stages after the check (and rdflib, pyoxigraph, jinja2 and the rest under them)
+    on a thread while the tables are read and checked: that is polars work, which lets go of the
+    GIL, and the imports are a quarter of a second a build would otherwise wait for first. Only
+    the project's configuration is read before, so the two threads never import the same module
+    at once: the reading of tables imports nothing these do. A failed import here is raised again,
+    with its traceback, when the build itself imports the module."""
+    def run() -> None:
+        for name in LATER:
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                return
+
+    thread = threading.Thread(target=run, name="cogs-imports", daemon=True)
+    thread.start()
+    return thread
+
+
+def _validate(dump: Path, made: Made | None, locator: CellLocator) -> list[Problem]:
     """The shapes' verdict on what was written: from memory on the columnar path, or by reading
     the dump back when nothing was kept or the data needs SPARQL over everything."""
+    from cogs.validate import columnar, default_shapes, problems_from, validate_graph_files
+
     shapes = default_shapes()
     if made is None:
         return validate_graph_files([dump], locate=locator, shapes=shapes)
@@ -175,206 +175,6 @@ def _family(config: FamilyConfig, minter: Minter, ready: list[Prepared],
     return Family(config.id, minter.family(config.id), config.title, config.description, config.themes,
                   config.publisher, config.publisher_uri, config.contact_point, config.license,
                   tuple(p.dataset for p in ready), tuple(declared.values()))
-
-
-def complete_codelists(items: list[Prepared], minter: Minter) -> dict[str, CodeList]:
-    """Generated code lists hold every code their datasets use; the others are as declared."""
-    values: dict[str, set[str]] = {}
-    found: dict[str, CodeList] = {}
-    for item in items:
-        for uri, codes in item.generated_values.items():
-            if not uri.startswith("ref:"):
-                values.setdefault(uri, set()).update(codes)
-        for codelist in item.dataset.codelists:
-            found.setdefault(codelist.uri, codelist)
-    for uri, codes in values.items():
-        id = uri.rstrip("/").rsplit("/", 1)[-1]
-        title = id.replace("-", " ").capitalize()
-        found[uri] = generated(id, uri, title, sorted(codes), minter)
-    return found
-
-
-def _write(project: ProjectConfig, minter: Minter, families: list[Family], prepared: dict[str, list[Prepared]],
-           staging: Path, progress: Progress, made: _Made) -> BuildResult:
-    result = BuildResult(staging, families, [], 0.0)
-    manifest_datasets: list[dict[str, object]] = []
-    written_lists: set[str] = set()
-    total = sum(len(v) for v in prepared.values())
-    done = 0
-    with (staging / DUMP).open("wb") as raw, gzip_writer(raw) as observation_dump, _Tee(observation_dump) as dump:
-        catalog = graphs.catalog_graph(project.site.title, project.site.description, families, minter)
-        catalog_nt = graphs.ntriples_sorted(catalog)
-        (staging / "catalog.ttl").write_bytes(graphs.turtle(catalog))
-        dump.write(_in_graph(catalog_nt, minter.catalog()))
-        result.graphs.append(_graph_entry(minter.catalog(), catalog_nt, None, "catalog.ttl"))
-        for family in families:
-            items = prepared[family.id]
-            lists = complete_codelists(items, minter)
-            for item in items:
-                progress(f"writing {item.dataset.key}", done, total)
-                dataset = _with_codelists(item, lists, minter)
-                folder = staging / family.id / dataset.id
-                folder.mkdir(parents=True)
-                metadata = graphs.dataset_graph(dataset, family, minter, lists)
-                _write_csv(item, folder / dataset.csv_name)
-                (folder / "data.csv-metadata.json").write_bytes(csvw.dumps(csvw.dataset_metadata(item, metadata)))
-                meta_nt = graphs.ntriples_sorted(metadata)
-                (folder / "dataset.ttl").write_bytes(graphs.turtle(metadata, meta_nt))
-                digest = hashlib.sha256(meta_nt)
-                dump.write(_in_graph(meta_nt, dataset.uri))
-                count = len(meta_nt.splitlines())
-                count += _write_observations(item, folder / OBSERVATIONS, digest, observation_dump, made.observations)
-                result.graphs.append({"iri": dataset.uri, "sha256": digest.hexdigest(), "triples": count,
-                                      "dataset": dataset.key})
-                result.observations += dataset.observations
-                manifest_datasets.append({"id": dataset.key, "uri": dataset.uri, "title": dataset.title,
-                                          "csv": f"{dataset.key}/{dataset.csv_name}", "rows": dataset.rows,
-                                          "observations": dataset.observations,
-                                          "metadata": f"{dataset.key}/data.csv-metadata.json",
-                                          "turtle": f"{dataset.key}/dataset.ttl",
-                                          "ntriples": f"{dataset.key}/{OBSERVATIONS}"})
-                for codelist in dataset.codelists:
-                    if codelist.uri not in written_lists:
-                        written_lists.add(codelist.uri)
-                        _write_codelist(lists.get(codelist.uri, codelist), staging, minter)
-                done += 1
-        linkage.write_stage(minter, families, prepared, staging, dump, result.graphs)
-        made.metadata = dump.getvalue()
-    _write_schemas(staging / "schemas")
-    manifest = {"base_uri": minter.base, "dump": DUMP, "datasets": manifest_datasets, "graphs": result.graphs,
-                "codelists": sorted(written_lists)}
-    (staging / "manifest.json").write_bytes(csvw.dumps(manifest))
-    return result
-
-
-def gzip_writer(raw: BinaryIO) -> BinaryIO:
-    """A fast (ISA-L) gzip stream over `raw`, with no name or time in its header: same bytes every build."""
-    stream = igzip.IGzipFile(filename="", mode="wb", compresslevel=1, fileobj=raw, mtime=0)  # type: ignore[no-untyped-call]
-    return cast(BinaryIO, stream)
-
-
-def _write_observations(item: Prepared, path: Path, digest: "hashlib._Hash", dump: BinaryIO,
-                        gathered: columnar.Gathered) -> int:
-    """Stream the observations into their own gzip'd N-Triples (hashed into the digest as
-    written), the dump and the checker; return how many triples they made.
-
-    polars makes the next chunk's terms while two writer threads print, compress and hash the
-    previous one, one for the N-Triples file and one for the dump (all of which release the GIL
-    but for the hand-over of each printed batch); at most two chunks are held at once.
-    """
-    graph = item.dataset.uri
-
-    def put_own(chunk: observations.Chunk) -> None:
-        chunk.write(own)
-
-    def put_dump(chunk: observations.Chunk) -> None:
-        chunk.write(dump, graph)
-        gathered.add(chunk.terms, [(p.predicate, p.object) for p in chunk.patterns])
-
-    with (path.open("wb") as file, _Hashing(file, digest) as raw, gzip_writer(cast(BinaryIO, raw)) as own,
-          ThreadPoolExecutor(max_workers=1) as own_writer, ThreadPoolExecutor(max_workers=1) as dump_writer):
-        pending: list[Future[None]] = []
-        written = 0
-        for chunk in observations.chunks(item):
-            for done in pending:
-                done.result()
-            pending = [own_writer.submit(put_own, chunk), dump_writer.submit(put_dump, chunk)]
-            written += chunk.triples
-        for done in pending:
-            done.result()
-    return written
-
-
-class _Hashing(io.RawIOBase):
-    """A file whose bytes also go to a digest: the observations' compressed text is hashed, a
-    fortieth of the text itself, and as much a function of the triples."""
-
-    def __init__(self, file: BinaryIO, digest: "hashlib._Hash") -> None:
-        super().__init__()
-        self.file, self.digest = file, digest
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: bytes) -> int:  # type: ignore[override]
-        self.digest.update(data)
-        return self.file.write(data)
-
-
-def _with_codelists(item: Prepared, lists: dict[str, CodeList], minter: Minter) -> Dataset:
-    """The dataset with complete code lists: generated ones filled, reference ones with the codes it uses."""
-    complete = []
-    for codelist in item.dataset.codelists:
-        if codelist.kind in (CodeListKind.PERIOD, CodeListKind.GEOGRAPHY):
-            used = item.generated_values.get(str(codelist.kind), set())
-            complete.append(graphs.reference_codes(codelist, used))
-        else:
-            complete.append(lists.get(codelist.uri, codelist))
-    for uri, codelist in lists.items():
-        if codelist.kind is CodeListKind.GENERATED and uri in item.generated_values:
-            complete.append(codelist)
-    unique = {c.uri: c for c in complete}
-    dataset = replace(item.dataset, codelists=tuple(sorted(unique.values(), key=lambda c: c.uri)))
-    item.dataset = dataset
-    return dataset
-
-
-def _in_graph(ntriples: bytes, graph: str) -> bytes:
-    """N-Triples lines as N-Quads in `graph` (a literal never holds a raw newline, so this is exact)."""
-    return ntriples.replace(b" .\n", f" <{graph}> .\n".encode())
-
-
-def _graph_entry(iri: str, data: bytes, dataset: str | None, file: str) -> dict[str, object]:
-    return {"iri": iri, "sha256": hashlib.sha256(data).hexdigest(), "triples": data.count(b"\n"),
-            "dataset": dataset, "file": file}
-
-
-def _published_frame(item: Prepared) -> pl.DataFrame:
-    """The table as published: the publisher's titles, codes as written, helper columns last."""
-    titles = {c["name"]: c["titles"] for c in item.csvw_columns if "titles" in c}
-    frame = item.frame.drop(LINE)
-    return frame.rename({n: str(titles.get(n, n)) for n in frame.columns})
-
-
-def _write_csv(item: Prepared, path: Path) -> None:
-    _published_frame(item).write_csv(path, line_terminator="\n", quote_style="necessary")
-
-
-def published(item: Prepared) -> pl.DataFrame | None:
-    """The published table as its CSV file reads back (polars writes an empty text `""` and a
-    null as nothing, and reads each back as it was), or None when it holds other than text."""
-    frame = _published_frame(item)
-    return frame if all(dtype == pl.String for dtype in frame.dtypes) else None
-
-
-def _write_codelist(codelist: CodeList, staging: Path, minter: Minter) -> None:
-    if codelist.kind in (CodeListKind.PERIOD, CodeListKind.GEOGRAPHY):
-        return
-    relative = minter.path_of(codelist.uri)
-    if relative is None:
-        return
-    folder = staging / relative
-    folder.mkdir(parents=True, exist_ok=True)
-    frame = pl.DataFrame({
-        "label": [c.label for c in codelist.codes],
-        "notation": [c.notation for c in codelist.codes],
-        "parent": [c.parent for c in codelist.codes],
-        "sort_priority": [c.sort_priority for c in codelist.codes],
-        "description": [c.description or None for c in codelist.codes],
-    }, schema={"label": pl.String, "notation": pl.String, "parent": pl.String, "sort_priority": pl.Int64,
-               "description": pl.String})
-    frame.write_csv(folder / "codelist.csv", line_terminator="\n")
-    (folder / "codelist.csv-metadata.json").write_bytes(csvw.dumps(csvw.codelist_metadata(codelist)))
-    graph = graphs.new_graph()
-    graphs.codelist_graph(graph, codelist)
-    (folder / "codelist.ttl").write_bytes(graphs.turtle(graph))
-
-
-def _write_schemas(folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in ("site", "family", "dataset"):
-        text = resources.files("cogs").joinpath("schemas", f"{name}.schema.json").read_bytes()
-        (folder / f"{name}.schema.json").write_bytes(text)
 
 
 def _swap(staging: Path, out: Path) -> None:

@@ -146,7 +146,7 @@ def write(items: list[CsvwDataset], project: ProjectConfig, minter: Minter, stag
     Raises CogsError when csv2rdf rejects one (the build then discards the staging folder)."""
     if not items:
         return
-    from cogs.build import DUMP, gzip_writer
+    from cogs.write import DUMP, gzip_writer
 
     problems: list[Problem] = []
     catalog = Graph()
@@ -238,7 +238,7 @@ def _write_one(item: CsvwDataset, minter: Minter, staging: Path, dump: Any,
     reference_values: dict[str, set[str]] = {}
     digest = hashlib.sha256()
     with converted.open("r", encoding="utf-8") as source, (folder / OBSERVATIONS).open("wb") as raw:
-        from cogs.build import gzip_writer
+        from cogs.write import gzip_writer
 
         with gzip_writer(raw) as own:
             observation_lines = _split(source, observed, tables, metadata_lines, own, problems, item,

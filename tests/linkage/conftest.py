@@ -27,5 +27,5 @@ def linkage_graph() -> Callable[[Path], bytes]:
 def without_site() -> Iterator[None]:
     """These tests read the build's files, not its pages: the site stage is skipped to keep them fast."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("cogs.build.render_site", lambda *args, **kwargs: [])
+        patch.setattr("cogs.site.render_site", lambda *args, **kwargs: [])
         yield

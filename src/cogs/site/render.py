@@ -512,7 +512,7 @@ def render_site(out_dir: Path, *, theme_dir: Path | None = None, previous: Path 
     """Render the discovery site into a built `out_dir`, reading only what the build wrote there.
     `previous` is an earlier build's folder that `out_dir` will replace: its unchanged pages are
     linked, not copied. `tables` are published CSV files under `out_dir` (path -> polars frame of
-    the same cells, see `cogs.build.published`) that need not be read back."""
+    the same cells, see `cogs.write.published`) that need not be read back."""
     out_dir = Path(out_dir)
     site = read_site(out_dir)
     site.tables = dict(tables or {})
