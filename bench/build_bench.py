@@ -199,7 +199,9 @@ def label(rows: int) -> str:
 
 
 def bench_size(rows: int, tools: list[str], timeout: float, repeat: int, seed: int,
-               rebuild: bool = False) -> list[Run]:
+               rebuild: bool = False, made: list[Path] | None = None) -> list[Run]:
+    """Time the tools' builds of `rows` observations. The fresh builds' folders are added to
+    `made` for the caller to remove once every size is timed (or removed here without one)."""
     folder = WORK / label(rows)
     manifest = folder / "manifest.json"
     current = json.loads(manifest.read_text()) if manifest.exists() else {}
@@ -223,27 +225,29 @@ def bench_size(rows: int, tools: list[str], timeout: float, repeat: int, seed: i
         for tool in tools:
             command, out, cwd = commands[tool]
             measure(tool, rows, command, out, timeout, cwd=cwd)
-    made: list[Path] = []
+    kept: list[Path] = [] if made is None else made
     for round in range(1, repeat + 1):
         for tool in tools:
             if attempts[tool] and not attempts[tool][-1].ok:
                 continue
             command, out, cwd = commands[tool]
             if not rebuild:
-                # A fresh build goes into a folder of its own, removed only once all rounds are
-                # timed: on ext4, creating thousands of files within a minute of deleting as many
-                # costs seconds of kernel time in the inode allocator, a cost of the benchmark's
-                # clean-up, not of the build (bench/README.md).
+                # A fresh build goes into a folder of its own, removed only once all rounds of
+                # all sizes are timed: on ext4, creating thousands of files within minutes of
+                # deleting as many costs seconds of kernel time in the inode allocator (it passes
+                # over recently freed inodes), a cost of the benchmark's clean-up, not of the
+                # build (bench/README.md).
                 fresh = out.with_name(f"{out.name}-{round}")
                 command = [str(fresh) if part == str(out) else part for part in command]
                 out = fresh
-                made.append(out)
+                kept.append(out)
             run = measure(tool, rows, command, out, timeout, cwd=cwd, rebuild=rebuild)
             print(f"{tool:9} {rows:>10,} rows  {run.seconds:8.1f} s  {run.cpu_seconds:6.1f} CPU s  "
                   f"{run.peak_mb:7.0f} MB  {run.note}", file=sys.stderr)
             attempts[tool].append(run)
-    for out in made:
-        shutil.rmtree(out, ignore_errors=True)
+    if made is None:
+        for out in kept:
+            shutil.rmtree(out, ignore_errors=True)
     runs: list[Run] = []
     for tool in tools:
         good = [r for r in attempts[tool] if r.ok]
@@ -355,8 +359,13 @@ def main(argv: list[str] | None = None) -> int:
     if "cogs" in tools:
         compile_cogs()
     runs: list[Run] = []
-    for rows in sizes:
-        runs.extend(bench_size(rows, tools, args.timeout, args.repeat, args.seed, args.rebuild))
+    made: list[Path] = []
+    try:
+        for rows in sizes:
+            runs.extend(bench_size(rows, tools, args.timeout, args.repeat, args.seed, args.rebuild, made))
+    finally:
+        for out in made:
+            shutil.rmtree(out, ignore_errors=True)
     version = csvcubed_version(ensure_csvcubed()) if "csvcubed" in tools else "(not run)"
     print(table(runs))
     if args.write_readme:
