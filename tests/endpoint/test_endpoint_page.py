@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cube_fixture import make_out, running
 
 from cogs.queries import catalogue_queries, render_sparql_page, sparql_page_files, yasgui_build
 
-CHROMIUM = os.environ.get("COGS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 DATASETS = {"trade/regional-trade": 12, "labour-market/employment": 3}
 
 
@@ -33,24 +30,21 @@ def test_the_page_files_hold_every_example_query(tmp_path: Path) -> None:
 @pytest.mark.browser
 @pytest.mark.server
 @pytest.mark.parametrize("editor", ["yasgui", "form"])
-def test_the_page_runs_an_example_query_against_the_endpoint(tmp_path: Path, editor: str) -> None:
+def test_the_page_runs_an_example_query_against_the_endpoint(tmp_path: Path, editor: str, browser: Any) -> None:
     """The page as the site writes it (`render_sparql_page`): Yasgui when `cogs serve` supplies its
     files from npm, the plain form when they cannot load."""
     if editor == "yasgui" and yasgui_build() is None:
         pytest.skip("@zazuko/yasgui is not installed: run `npm ci` (make build does it)")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium (`make test-deps`) to run browser tests")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extras")
     out = tmp_path / "out"
     make_out(out, DATASETS)
     datasets = [{"uri": f"https://statistics.example.gov.uk/{d}/", "title": d} for d in sorted(DATASETS)]
     queries = catalogue_queries("https://statistics.example.gov.uk/", datasets)
     (out / "sparql").mkdir()
     (out / "sparql" / "index.html").write_text(render_sparql_page(queries, endpoint="../sparql"), encoding="utf-8")
-    with running(out) as (server, _), sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with running(out) as (server, _):
+        context = browser.new_context()
         try:
-            page = browser.new_page()
+            page = context.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
             requests: list[str] = []
@@ -81,4 +75,4 @@ def test_the_page_runs_an_example_query_against_the_endpoint(tmp_path: Path, edi
             assert all(url.startswith(server.url) for url in requests), requests
             assert server.url + "sparql" in requests
         finally:
-            browser.close()
+            context.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import shutil
 import socketserver
 import threading
@@ -20,9 +19,6 @@ from cogs.site import render_site
 REPO = Path(__file__).resolve().parents[2]
 FAMILIES = REPO / "families"
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "out"
-CHROMIUM = os.environ.get("COGS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def build_families(out: Path) -> None:
@@ -65,14 +61,3 @@ def server(built: Path) -> Iterator[str]:
     yield f"http://127.0.0.1:{httpd.server_address[1]}/"
     httpd.shutdown()
     httpd.server_close()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium (`make test-deps`) to run browser tests")
-    playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extras")
-    with playwright_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
