@@ -70,23 +70,34 @@ def test_the_link_checker_finds_broken_and_absolute_links(fixture_out: Path) -> 
 
 
 def test_pages_have_turtle_and_json_ld_alternates_that_parse(built: Path) -> None:
+    base = json.loads((built / "manifest.json").read_text("utf-8"))["base_uri"]
     pages = sorted(built.rglob("index.html"))
     assert len(pages) > 100
-    checked = 0
+    checked = referenced = 0
     for page in pages:
         if page.parent.name in ("search", "quality") or page.parent == built / "sparql":
             continue  # pages of the site itself, not of a URI the build minted
         html = page.read_text("utf-8")
-        assert '<link rel="alternate" type="text/turtle" href="index.ttl">' in html, page
-        assert '<link rel="alternate" type="application/ld+json" href="index.jsonld">' in html, page
         canonical = re.search(r'<link rel="canonical" href="([^"]+)">', html)
         assert canonical, page
+        if not canonical.group(1).startswith(base):
+            # A reference code (an area, a period): no copy of its own, its list's files describe it.
+            assert 'rel="alternate"' not in html and not (page.parent / "index.ttl").exists(), page
+            links = re.findall(r'<a class="govuk-link" href="([^"]+/index\.(?:ttl|jsonld))">', html)
+            assert [Path(link).suffix for link in links] == [".ttl", ".jsonld"], page
+            for link, syntax in zip(links, ("turtle", "json-ld")):
+                described = Graph().parse(page.parent / link, format=syntax)
+                assert (URIRef(canonical.group(1)), None, None) in described, page
+            referenced += 1
+            continue
+        assert '<link rel="alternate" type="text/turtle" href="index.ttl">' in html, page
+        assert '<link rel="alternate" type="application/ld+json" href="index.jsonld">' in html, page
         turtle = Graph().parse(page.parent / "index.ttl", format="turtle")
         jsonld = Graph().parse(page.parent / "index.jsonld", format="json-ld")
         assert len(turtle) == len(jsonld) > 0, page
         assert (URIRef(canonical.group(1)), None, None) in turtle, page
         checked += 1
-    assert checked > 100
+    assert checked > 100 and referenced > 20
 
 
 def test_dataset_pages_embed_schema_org_and_dcat(built: Path) -> None:

@@ -330,7 +330,12 @@ class Renderer:
                 continue
             used = sorted((site.datasets[u] for u in code.datasets), key=lambda d: d.title.lower())
             crumbs = self.crumbs(Linker(code.path), *self.owners(cl.path), (cl.title, cl.path))
-            self.page(code.path, "code.html", [code.uri], title=f"{code.label} ({code.notation})" if code.notation
+            # A code whose URI the build mints has Turtle and JSON-LD of its own. A reference code (a
+            # statistics.data.gov.uk area, a reference.data.gov.uk period) is not ours to describe at
+            # its URI: the code list's alternates describe it with the rest of the list, once, rather
+            # than a copy of its few triples beside each of the hundreds of such pages.
+            minted = code.uri.startswith(site.base)
+            self.page(code.path, "code.html", [code.uri] if minted else None, uri=code.uri, title=f"{code.label} ({code.notation})" if code.notation
                       and code.notation != code.label else code.label, code=code, codelist=cl,
                       parent=site.codes.get(code.broader or ""), children=children.get(code.uri, []),
                       datasets=used, description=plain(code.description)[:300], breadcrumbs=crumbs)
