@@ -250,7 +250,10 @@ class _Builder:
             self.problems.extend(located(self.table, changed, title, "csv.trimmed-spaces",
                                          "spaces around {value!r} were removed", "remove the spaces in the source",
                                          Severity.WARNING, limit=5))
-        return trimmed.replace("", None)
+        else:
+            trimmed = raw  # the same cells: the column as read is kept, not a copy of it
+        # Blank cells: polars reads an empty field as null already; a quoted "" or spaces are text.
+        return trimmed.replace("", None) if (trimmed == "").any() else trimmed
 
     def _coded(self, name: str, values: pl.Series, uris: dict[str, str], prefix: str, suffix: str) -> str:
         """Record a coded column; return its CSVW valueUrl (a template over the column or a helper)."""
