@@ -109,13 +109,13 @@ def _import_later() -> threading.Thread:
     on a thread while the tables are read and checked: that is polars work, which lets go of the
     GIL, and the imports are a quarter of a second a build would otherwise wait for first. Only
     the project's configuration is read before, so the two threads never import the same module
-    at once: the reading of tables imports nothing these do. A failed import here is raised again,
-    with its traceback, when the build itself imports the module."""
+    at once: the reading of tables imports nothing these do. A module that fails to import here
+    is imported again by the build itself, which raises its error with the traceback."""
     def run() -> None:
         for name in LATER:
             try:
                 importlib.import_module(name)
-            except ImportError:
+            except Exception:
                 return
 
     thread = threading.Thread(target=run, name="cogs-imports", daemon=True)

@@ -226,3 +226,28 @@ def test_the_site_from_the_build_equals_one_rendered_from_its_files(good_project
             page.unlink()
     render.render_site(again)  # every table read back from its CSV file
     assert files(again) == files(out)
+
+
+def test_the_later_stages_are_imported_while_tables_are_checked(good_project: Path, tmp_path: Path) -> None:
+    """`cogs.build` itself imports only what reading and checking need; a build imports the rest
+    (rdflib, jinja2, the writing, validation and site modules) on a thread of its own."""
+    later = ["cogs.site", "cogs.validate", "cogs.write", "jinja2", "pyoxigraph", "rdflib"]
+    script = f"""
+import sys, threading
+from pathlib import Path
+import cogs.build as b
+print(sorted(n for n in {later!r} if n in sys.modules))
+alive = []
+checking = b._prepare_all
+def watched(*args):
+    alive.extend(t.name for t in threading.enumerate())
+    return checking(*args)
+b._prepare_all = watched
+b.build(Path({str(good_project)!r}), Path({str(tmp_path / "out")!r}))
+print(sorted(n for n in {later!r} if n in sys.modules))
+print("cogs-imports" in alive)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    before, after, threaded = done.stdout.splitlines()
+    assert before == "[]", done.stdout
+    assert after == str(later) and threaded == "True", done.stdout
