@@ -510,7 +510,8 @@ class Writer:
 def _create(path: Path, data: bytes) -> None:
     """Write a file with three system calls (open, write, close): Python's file objects add more,
     and a site is thousands of small files."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    binary = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | binary, 0o666)
     try:
         view = memoryview(data)
         while view:
