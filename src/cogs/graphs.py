@@ -30,7 +30,9 @@ DISTRIBUTIONS = (
 
 
 def new_graph() -> Graph:
-    graph = Graph(bind_namespaces="none")
+    # rdflib's SimpleMemory store: these graphs are one graph each, and the default store's filing
+    # of every triple under its context was most of the time spent adding and finding triples.
+    graph = Graph(store="SimpleMemory", bind_namespaces="none")
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace)
     return graph
