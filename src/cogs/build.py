@@ -54,8 +54,10 @@ def build(root: Path, out: Path, *, strict: bool = False, progress: Progress = _
     project = load_project(root)
     minter = Minter(project.site.base_uri)
     later = _import_later()
-    families, prepared, problems = _prepare_all(project, minter, progress)
-    later.join()
+    try:
+        families, prepared, problems = _prepare_all(project, minter, progress)
+    finally:
+        later.join()  # a failed check too: no import is left running as the command exits
     from cogs import csvw_dataset, write
     from cogs.site import render_site
 

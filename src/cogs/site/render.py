@@ -338,9 +338,9 @@ class Renderer:
             # its URI: the code list's alternates describe it with the rest of the list, once, rather
             # than a copy of its few triples beside each of the hundreds of such pages.
             minted = code.uri.startswith(site.base)
-            self.page(code.path, "code.html", [code.uri] if minted else None, uri=code.uri, title=f"{code.label} ({code.notation})" if code.notation
-                      and code.notation != code.label else code.label, code=code, codelist=cl,
-                      parent=site.codes.get(code.broader or ""), children=children.get(code.uri, []),
+            title = f"{code.label} ({code.notation})" if code.notation and code.notation != code.label else code.label
+            self.page(code.path, "code.html", [code.uri] if minted else None, uri=code.uri, title=title, code=code,
+                      codelist=cl, parent=site.codes.get(code.broader or ""), children=children.get(code.uri, []),
                       datasets=used, description=plain(code.description)[:300], breadcrumbs=crumbs)
 
     def component_page(self, uri: str) -> None:
