@@ -68,7 +68,8 @@ def main() -> None:
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT / "src"))
-    from cogs.endpoint import make_server, prepare_store
+    from cogs.endpoint import make_server
+    from cogs.store import prepare_store
     from cogs.queries import catalogue_queries, example_queries
 
     work = args.work / f"{args.rows}"

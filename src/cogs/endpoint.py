@@ -1,8 +1,8 @@
 """`cogs serve`: the built site and a read-only SPARQL 1.1 Protocol endpoint at `/sparql`.
 
-The endpoint answers from an embedded Oxigraph store loaded from the build's N-Quads dump. The
-store lives on disk beside the build (`OUT.sparql/`) and is reused while the build has not
-changed. Queries run in worker processes that open the store read-only, so the query time limit
+The endpoint answers from an embedded Oxigraph store loaded from the build's N-Quads dump
+(`cogs.store`: on disk beside the build, `OUT.sparql/`, reused while the build has not changed),
+in the format the request negotiates (`cogs.negotiation`). Queries run in worker processes that open the store read-only, so the query time limit
 is enforced for real: a query over its limit has its worker process killed and replaced.
 
 The HTTP server is the standard library's `ThreadingHTTPServer`: the site is static files and the
@@ -12,224 +12,29 @@ happens in Oxigraph (Rust) inside the worker processes, not in the request threa
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import json
 import logging
 import multiprocessing
 import multiprocessing.connection
 import os
 import queue
-import shutil
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from cogs.problems import CogsError, Location, Problem
+from cogs.negotiation import choose, offered, parse_accept, wanted_types
 from cogs.queries import example_queries, sparql_page_files
+from cogs.store import StoreInfo, prepare_store, read_manifest
 
-__all__ = ["example_queries", "sparql_page_files", "write_sparql_page", "prepare_store", "make_server", "QueryPool", "StoreInfo", "SparqlServer"]
+__all__ = ["example_queries", "sparql_page_files", "write_sparql_page", "make_server", "QueryPool", "SparqlServer"]
 
 log = logging.getLogger("cogs.serve")
 
-STAMP = "cogs-store.json"
-STAMP_VERSION = 1
 DEFAULT_TIMEOUT = 30.0
 MAX_QUERY_BYTES = 1_000_000
-
-# -- the store -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StoreInfo:
-    """An on-disk store ready for queries, and whether it was reused or loaded now."""
-
-    path: Path
-    reused: bool
-    seconds: float
-    quads: int
-    graphs: int
-
-
-def default_store_dir(out: Path) -> Path:
-    """Where the store of a build lives: beside it, `OUT.sparql/` (outside the served folder)."""
-    out = out.resolve()
-    return out.parent / f"{out.name}.sparql"
-
-
-def read_manifest(out: Path) -> dict[str, Any]:
-    """The build's `manifest.json`, or a problem saying to build first."""
-    path = out / "manifest.json"
-    if not path.is_file():
-        raise CogsError([Problem("serve.no-build", f"{out} holds no build (no manifest.json)",
-                                 Location(str(path)), hint="run `cogs build` first, or name the build folder")])
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        line = getattr(exc, "lineno", None)
-        column = getattr(exc, "colno", None)
-        raise CogsError([Problem("serve.bad-manifest", f"manifest.json is not valid JSON: {exc}",
-                                 Location(str(path), line, column), hint="rebuild with `cogs build`")]) from None
-    if not isinstance(manifest, dict):
-        raise CogsError([Problem("serve.bad-manifest", "manifest.json is not a JSON object",
-                                 Location(str(path), 1, 1), hint="rebuild with `cogs build`")])
-    return manifest
-
-
-def dump_path(out: Path, manifest: dict[str, Any]) -> Path:
-    dump = out / str(manifest.get("dump") or "cogs.nq.gz")
-    if not dump.is_file():
-        raise CogsError([Problem("serve.no-dump", f"the build's N-Quads dump {dump.name} is missing",
-                                 Location(str(dump)), hint="rebuild with `cogs build`")])
-    return dump
-
-
-def _fingerprint(out: Path, dump: Path) -> dict[str, Any]:
-    stat = dump.stat()
-    manifest = hashlib.sha256((out / "manifest.json").read_bytes()).hexdigest()
-    return {"version": STAMP_VERSION, "manifest_sha256": manifest, "dump": dump.name,
-            "dump_size": stat.st_size, "dump_mtime_ns": stat.st_mtime_ns}
-
-
-def open_gzip(path: Path) -> IO[bytes]:
-    """A gzip file opened for streaming reads (ISA-L's decompressor when installed: about 3x faster)."""
-    try:
-        from isal import igzip
-        return igzip.open(path, "rb")  # type: ignore[no-any-return, no-untyped-call]
-    except ImportError:  # pragma: no cover - isal is a dependency
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-
-
-def prepare_store(out: Path, store_dir: Path | None = None) -> StoreInfo:
-    """An on-disk Oxigraph store holding the build's dump: reused when the build has not changed.
-
-    A new store is bulk-loaded into a temporary folder beside the target and renamed into place,
-    so an interrupted load never leaves a half-loaded store that looks current.
-    """
-    import pyoxigraph
-
-    manifest = read_manifest(out)
-    dump = dump_path(out, manifest)
-    target = store_dir or default_store_dir(out)
-    fingerprint = _fingerprint(out, dump)
-    graphs = manifest.get("graphs") or []
-    quads = sum(int(g.get("triples") or 0) for g in graphs if isinstance(g, dict))
-    stamp = target / STAMP
-    start = time.perf_counter()
-    if stamp.is_file():
-        try:
-            if json.loads(stamp.read_text(encoding="utf-8")) == fingerprint:
-                return StoreInfo(target, True, time.perf_counter() - start, quads, len(graphs))
-        except ValueError:
-            pass
-    loading = target.with_name(f"{target.name}.loading-{os.getpid()}")
-    shutil.rmtree(loading, ignore_errors=True)
-    loading.parent.mkdir(parents=True, exist_ok=True)
-    store = pyoxigraph.Store(str(loading))
-    try:
-        with open_gzip(dump) as stream:
-            store.bulk_load(input=stream, format=pyoxigraph.RdfFormat.N_QUADS)
-        store.flush()
-    except (SyntaxError, ValueError, OSError) as exc:
-        del store
-        shutil.rmtree(loading, ignore_errors=True)
-        raise CogsError([Problem("serve.bad-dump", f"cannot load {dump.name}: {exc}", Location(str(dump)),
-                                 hint="rebuild with `cogs build`")]) from None
-    del store
-    (loading / STAMP).write_text(json.dumps(fingerprint, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    if target.exists():
-        old = target.with_name(f"{target.name}.old-{os.getpid()}")
-        target.rename(old)
-        loading.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        loading.rename(target)
-    return StoreInfo(target, False, time.perf_counter() - start, quads, len(graphs))
-
-
-# -- content negotiation -------------------------------------------------------------------------
-
-# What each kind of result can be written as: media type -> (format name, Content-Type sent).
-RESULTS_TYPES: dict[str, tuple[str, str]] = {
-    "application/sparql-results+json": ("json", "application/sparql-results+json"),
-    "application/json": ("json", "application/sparql-results+json"),
-    "application/sparql-results+xml": ("xml", "application/sparql-results+xml"),
-    "application/xml": ("xml", "application/sparql-results+xml"),
-    "text/xml": ("xml", "application/sparql-results+xml"),
-    "text/csv": ("csv", "text/csv; charset=utf-8"),
-    "text/tab-separated-values": ("tsv", "text/tab-separated-values; charset=utf-8"),
-}
-GRAPH_TYPES: dict[str, tuple[str, str]] = {
-    "text/turtle": ("turtle", "text/turtle; charset=utf-8"),
-    "application/x-turtle": ("turtle", "text/turtle; charset=utf-8"),
-    "application/turtle": ("turtle", "text/turtle; charset=utf-8"),
-    "application/n-triples": ("ntriples", "application/n-triples"),
-    "text/plain": ("ntriples", "application/n-triples"),
-    "application/rdf+xml": ("rdfxml", "application/rdf+xml"),
-}
-# Short names some clients send as `format=` / `output=` parameters (SPARQLWrapper sends both).
-FORMAT_NAMES: dict[str, list[str]] = {
-    "json": ["application/sparql-results+json"],
-    "xml": ["application/sparql-results+xml", "application/rdf+xml"],
-    "csv": ["text/csv"],
-    "tsv": ["text/tab-separated-values"],
-    "turtle": ["text/turtle"], "ttl": ["text/turtle"], "n3": ["text/turtle"],
-    "nt": ["application/n-triples"], "ntriples": ["application/n-triples"],
-    "n-triples": ["application/n-triples"], "rdf+xml": ["application/rdf+xml"],
-}
-
-
-def parse_accept(header: str | None) -> list[str]:
-    """Media types of an Accept header, most preferred first (q=0 dropped; ties keep their order)."""
-    if not header:
-        return ["*/*"]
-    ranked: list[tuple[float, int, str]] = []
-    for index, part in enumerate(header.split(",")):
-        pieces = [p.strip() for p in part.split(";")]
-        media = pieces[0].lower()
-        if not media:
-            continue
-        q = 1.0
-        for param in pieces[1:]:
-            if param.lower().startswith("q="):
-                try:
-                    q = float(param[2:])
-                except ValueError:
-                    q = 0.0
-        if q > 0:
-            ranked.append((-q, index, media))
-    return [media for _, _, media in sorted(ranked)]
-
-
-def wanted_types(accept: str | None, format_params: list[str]) -> list[str]:
-    """The media types a request asks for: `format`/`output` parameters first, then Accept."""
-    wanted: list[str] = []
-    for value in format_params:
-        value = value.strip().lower()
-        if "/" in value:
-            wanted.append(value)
-        else:
-            wanted.extend(FORMAT_NAMES.get(value, []))
-    return wanted + parse_accept(accept)
-
-
-def choose(wanted: list[str], kind: str) -> tuple[str, str] | None:
-    """The (format, Content-Type) for a result kind ("results" or "graph"), or None: 406."""
-    table = RESULTS_TYPES if kind == "results" else GRAPH_TYPES
-    default = "application/sparql-results+json" if kind == "results" else "text/turtle"
-    for media in wanted:
-        if media in table:
-            return table[media]
-        if media in ("*/*", "application/*") or (media == "text/*" and kind == "graph"):
-            return table[default]
-        if media == "text/*":
-            return table["text/csv"]
-    return None
-
 
 # -- query workers -------------------------------------------------------------------------------
 
@@ -269,10 +74,8 @@ def execute(store: Any, request: QueryRequest) -> QueryResponse:
         kind = "graph" if isinstance(result, ox.QueryTriples) else "results"
         chosen = choose(request.wanted, kind)
         if chosen is None:
-            offered = ", ".join(sorted({ct.split(";")[0] for _, ct in
-                                        (GRAPH_TYPES if kind == "graph" else RESULTS_TYPES).values()}))
             return _text(406, f"cannot give this {'graph' if kind == 'graph' else 'result'} as any of "
-                              f"{', '.join(request.wanted)}; available: {offered}")
+                              f"{', '.join(request.wanted)}; available: {', '.join(offered(kind))}")
         name, content_type = chosen
         if kind == "graph":
             rdf = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,

@@ -29,7 +29,7 @@ from typing import Any
 
 import requests
 
-from cogs.endpoint import prepare_store, read_manifest
+from cogs.store import prepare_store, read_manifest
 from cogs.problems import CogsError, Location, Problem
 
 STATE_PATH = ".well-known/cogs/published"

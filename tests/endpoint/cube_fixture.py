@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from cogs.endpoint import SparqlServer, StoreInfo, make_server
+from cogs.endpoint import SparqlServer, make_server
+from cogs.store import StoreInfo
 
 BASE = "https://statistics.example.gov.uk/"
 QB = "http://purl.org/linked-data/cube#"

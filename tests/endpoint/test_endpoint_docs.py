@@ -21,7 +21,7 @@ def test_every_option_is_documented(command: str, page: str) -> None:
     assert not missing, f"options of cogs {command} missing from docs/{page}: {missing}"
 
 
-@pytest.mark.parametrize("module, page", [("endpoint.py", "serve.md"), ("publish.py", "publish.md")])
+@pytest.mark.parametrize("module, page", [("store.py", "serve.md"), ("publish.py", "publish.md")])
 def test_every_problem_code_is_documented(module: str, page: str) -> None:
     source = (ROOT / "src" / "cogs" / module).read_text()
     codes = set(re.findall(r'Problem\(\s*"([a-z0-9.-]+)"', source))

@@ -17,7 +17,7 @@ from cube_fixture import BASE, make_out, running
 from SPARQLWrapper import CSV, JSON, N3, POST, POSTDIRECTLY, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from cogs.endpoint import parse_accept
+from cogs.negotiation import parse_accept
 from cogs.queries import example_queries
 
 pytestmark = pytest.mark.server

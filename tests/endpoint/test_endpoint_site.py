@@ -20,7 +20,7 @@ from cube_fixture import BASE, make_out, running
 from SPARQLWrapper import JSON, SPARQLWrapper
 
 from cogs.cli import main
-from cogs.endpoint import STAMP, prepare_store
+from cogs.store import STAMP, prepare_store
 from cogs.problems import CogsError
 
 pytestmark = pytest.mark.server
