@@ -172,7 +172,7 @@ def write(items: list[CsvwDataset], project: ProjectConfig, minter: Minter, stag
         if errors(problems):
             raise CogsError(result.problems + problems)
         new = added - catalog
-        dump.write(_in_graph(graphs.ntriples_sorted(new), minter.catalog()))
+        dump.write(graphs.in_graph(graphs.ntriples_sorted(new), minter.catalog()))
     catalog += new
     for prefix, namespace in graphs.new_graph().namespaces():
         catalog.bind(prefix, namespace)
@@ -210,10 +210,6 @@ def settle(found: list[Problem], items: list[CsvwDataset], result: BuildResult) 
             f"range and code list were not checked: {names}", Location(path), Severity.WARNING,
             hint="describe them in the metadata (rdfs:range, qb:codeList) to have them checked"))
     return kept
-
-
-def _in_graph(ntriples: bytes, graph: str) -> bytes:
-    return ntriples.replace(b" .\n", f" <{graph}> .\n".encode())
 
 
 def _write_one(item: CsvwDataset, minter: Minter, staging: Path, dump: Any,
@@ -259,11 +255,11 @@ def _write_one(item: CsvwDataset, minter: Minter, staging: Path, dump: Any,
     meta_nt = graphs.ntriples_sorted(graph)
     dataset_uri = str(the_dataset(graph, item))
     digest.update(meta_nt)
-    dump.write(_in_graph(meta_nt, dataset_uri))
+    dump.write(graphs.in_graph(meta_nt, dataset_uri))
     with gzip_open(folder / OBSERVATIONS, "rb") as lines:
         for chunk in whole_lines(lines, 1 << 22):
             digest.update(chunk)
-            dump.write(_in_graph(chunk, dataset_uri))
+            dump.write(graphs.in_graph(chunk, dataset_uri))
     title = _text(graph, URIRef(dataset_uri), DCTERMS.title)
     csv = item.tables[0] if item.tables else item.metadata_name
     entry = {"id": item.key, "uri": dataset_uri, "title": title, "csv": f"{item.key}/{csv}",

@@ -349,6 +349,11 @@ def _turtle_order(triple: ox.Triple) -> tuple[str, bool, str, str]:
     return (str(triple.subject), triple.predicate != _RDF_TYPE, str(triple.predicate), str(triple.object))
 
 
+def in_graph(ntriples: bytes, graph: str) -> bytes:
+    """N-Triples lines as N-Quads in `graph` (a literal never holds a raw newline, so this is exact)."""
+    return ntriples.replace(b" .\n", f" <{graph}> .\n".encode())
+
+
 def ntriples_sorted(graph: Graph) -> bytes:
     """N-Triples lines sorted, so the same graph always gives the same bytes."""
     text: str = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")

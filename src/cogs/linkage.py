@@ -28,6 +28,7 @@ from typing import IO, Any
 import polars as pl
 
 from cogs.cube import Prepared
+from cogs.graphs import in_graph
 from cogs.model import CodeList, CodeListKind, Component, Dataset, Family, Role
 from cogs.reference import period_label
 from cogs.uris import Minter, segment
@@ -595,7 +596,7 @@ def _stage(minter: Minter, families: list[Family], prepared: dict[str, list[Prep
     graph = minter.base + "linkage/"
     data = triples.ntriples()
     # The graph grows with the square of the number of datasets: it goes in the dump only.
-    dump.write(data.replace(b" .\n", f" <{graph}> .\n".encode()))
+    dump.write(in_graph(data, graph))
     graphs.append({"iri": graph, "sha256": hashlib.sha256(data).hexdigest(), "triples": triples.count,
                    "dataset": None, "file": None})
 

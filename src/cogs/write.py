@@ -82,7 +82,7 @@ def write_output(project: ProjectConfig, minter: Minter, families: list[Family],
         catalog = graphs.catalog_graph(project.site.title, project.site.description, families, minter)
         catalog_nt = graphs.ntriples_sorted(catalog)
         (staging / "catalog.ttl").write_bytes(graphs.turtle(catalog))
-        dump.write(_in_graph(catalog_nt, minter.catalog()))
+        dump.write(graphs.in_graph(catalog_nt, minter.catalog()))
         result.graphs.append(_graph_entry(minter.catalog(), catalog_nt, None, "catalog.ttl"))
         for family in families:
             items = prepared[family.id]
@@ -98,7 +98,7 @@ def write_output(project: ProjectConfig, minter: Minter, families: list[Family],
                 meta_nt = graphs.ntriples_sorted(metadata)
                 (folder / "dataset.ttl").write_bytes(graphs.turtle(metadata, meta_nt))
                 digest = hashlib.sha256(meta_nt)
-                dump.write(_in_graph(meta_nt, dataset.uri))
+                dump.write(graphs.in_graph(meta_nt, dataset.uri))
                 count = len(meta_nt.splitlines())
                 count += _write_observations(item, folder / OBSERVATIONS, digest, observation_dump, made.observations)
                 result.graphs.append({"iri": dataset.uri, "sha256": digest.hexdigest(), "triples": count,
@@ -193,11 +193,6 @@ def _with_codelists(item: Prepared, lists: dict[str, CodeList], minter: Minter) 
     dataset = replace(item.dataset, codelists=tuple(sorted(unique.values(), key=lambda c: c.uri)))
     item.dataset = dataset
     return dataset
-
-
-def _in_graph(ntriples: bytes, graph: str) -> bytes:
-    """N-Triples lines as N-Quads in `graph` (a literal never holds a raw newline, so this is exact)."""
-    return ntriples.replace(b" .\n", f" <{graph}> .\n".encode())
 
 
 def _graph_entry(iri: str, data: bytes, dataset: str | None, file: str) -> dict[str, object]:
